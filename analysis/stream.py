@@ -1,0 +1,50 @@
+"""Streaming batch analysis across worker processes, in input order, with bounded memory.
+
+``multiprocessing.Pool.imap`` would read the whole input iterator ahead (its task feeder thread drains
+it), so a huge stdin would end up in memory. Instead at most ``2 × workers`` batches are in flight: the
+next batch is read only after the oldest result has been written out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.pool import AsyncResult
+
+JsonRow = dict[str, object]
+
+
+def analyze_batch(texts: list[str]) -> list[JsonRow]:
+    """Worker function (module level so it pickles): JSON-ready analyses of one batch."""
+    from analysis.pipeline import analyze
+
+    return [a.to_json() for a in analyze(texts)]
+
+
+def _warm_up() -> None:
+    """Pool initializer: load jieba and the model before the first batch arrives."""
+    analyze_batch(["预热"])
+
+
+def batches(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(lines)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def analyze_stream(lines: Iterable[str], workers: int = 2, batch_size: int = 256) -> Iterator[JsonRow]:
+    """Analyse texts lazily; ``workers == 1`` runs in this process (no pool)."""
+    if workers <= 1:
+        for batch in batches(lines, batch_size):
+            yield from analyze_batch(batch)
+        return
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_warm_up) as pool:
+        pending: deque[AsyncResult[list[JsonRow]]] = deque()
+        for batch in batches(lines, batch_size):
+            pending.append(pool.apply_async(analyze_batch, (batch,)))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()

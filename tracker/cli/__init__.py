@@ -1,0 +1,61 @@
+"""The `yuqing` command line. Each area registers its subcommands from its own module.
+
+A module in ``COMMAND_MODULES`` exposes ``register(subparsers) -> None``; each subparser sets
+``func=handler`` where ``handler(args) -> int`` returns the exit code. User-facing text is Chinese.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tracker.errors import UserError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "tracker.cli.core",
+    "tracker.cli.tracking",
+    "tracker.cli.users",
+    "tracker.cli.analysis",
+    "tracker.cli.alerts",
+    "tracker.cli.clock_cmds",
+    "tracker.cli.ledger",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yuqing", description="舆情回应跟踪 (yuqing) 命令行")
+    parser.add_argument("--config", help="配置文件路径（默认取 YUQING_CONFIG 或 ./yuqing.toml）")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real import error inside the module must not be hidden
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `yuqing posts | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # python -m tracker.cli
+    sys.exit(main())

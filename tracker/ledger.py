@@ -1,0 +1,387 @@
+"""舆情回应台账: one row per obligation, with its incident, unit, deadline, response and commitments.
+
+The CLI export and the web ledger page both call ``ledger_rows`` and format through
+``tracker.reports.ledger_columns``, so a reviewer sees the same numbers in Excel and in the browser.
+Every state shown is the stored one (the sweep records a breach at its true due time); nothing here
+reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from analysis.taxonomy import GRADES, category_name
+from tracker.clock import fmt_beijing
+from tracker.commitments import STATUS_NAMES
+from tracker.durations import DurationError, parse_within
+from tracker.errors import UserError
+from tracker.models import Commitment, Consultation, Incident, Obligation, Response, Unit
+from tracker.policy import BASIS_NAMES
+
+STATE_NAMES: dict[str, str] = {
+    "pending": "待办",
+    "met": "按时完成",
+    "met_late": "逾期完成",
+    "breached": "已超时",
+    "waived": "已豁免",
+}
+STATE_BY_NAME: dict[str, str] = {name: code for code, name in STATE_NAMES.items()}
+#: which time the period filter looks at
+PERIOD_BASES: dict[str, str] = {
+    "start": "时限起算时间",
+    "first_post": "事件首发时间",
+    "due": "截止时间",
+}
+NO_UNIT = "未指定单位"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True)
+class LedgerFilters:
+    """What to include. ``start`` is inclusive and ``end`` exclusive (aware datetimes); ``grade`` is a
+    code (I..IV) matched against the confirmed grade, or the suggestion while unconfirmed; ``unit_id``
+    is matched against the obligation's responsible unit (see ``responsible_unit``)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    basis: str = "start"
+    unit_id: int | None = None
+    category: str | None = None
+    grade: str | None = None
+    states: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.basis not in PERIOD_BASES:
+            raise UserError(f"未知的时间口径 {self.basis!r}（可用：{'、'.join(PERIOD_BASES)}）")
+        for t in (self.start, self.end):
+            if t is not None and t.tzinfo is None:
+                raise UserError("台账筛选时间必须带时区")
+        if self.start and self.end and self.start >= self.end:
+            raise UserError("开始日期必须早于结束日期")
+        if self.grade is not None and self.grade not in GRADES:
+            raise UserError(f"未知的等级 {self.grade!r}")
+        unknown = [s for s in self.states if s not in STATE_NAMES]
+        if unknown:
+            raise UserError(f"未知的状态 {'、'.join(unknown)}（可用：{'、'.join(STATE_NAMES.values())}）")
+
+
+@dataclass(frozen=True)
+class CommitmentEntry:
+    id: int
+    incident_id: int
+    incident_title: str
+    unit_name: str
+    content: str
+    promised_at: datetime | None  # the response's publication time (else when it was recorded)
+    due_at: datetime | None
+    periodic: bool
+    provisional: bool
+    status: str
+    fulfilled_at: datetime | None
+    evidence_url: str
+    evidence_note: str
+    disclosed_url: str
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES.get(self.status, self.status)
+
+    @property
+    def kept_on_time(self) -> bool | None:
+        """True/False for a fulfilled commitment with a due date, None otherwise."""
+        if self.status != "fulfilled" or self.fulfilled_at is None or self.due_at is None:
+            return None
+        return self.fulfilled_at <= self.due_at
+
+    @property
+    def due_text(self) -> str:
+        if self.due_at is None:
+            return "定期复查（无明确期限）" if self.periodic else ""
+        return fmt_beijing(self.due_at) + ("（暂定）" if self.provisional else "")
+
+    def summary(self) -> str:
+        """One line for the ledger cell: content, due, status, evidence, disclosure."""
+        parts = [f"期限 {self.due_text}" if self.due_text else "无期限", self.status_name]
+        if self.status == "fulfilled":
+            timing = {True: "按期", False: "逾期", None: ""}[self.kept_on_time]
+            parts[-1] = f"{timing}兑现于 {fmt_beijing(self.fulfilled_at)}"
+            evidence = self.evidence_url or self.evidence_note
+            if evidence:
+                parts.append(f"佐证：{evidence}")
+        parts.append(f"已公开：{self.disclosed_url}" if self.disclosed_url else "未公开")
+        return f"{self.content}（{'；'.join(parts)}）"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Posts and negative share of the incident in the 24 hours before and after the response."""
+
+    before_posts: int | None
+    before_negative: float | None
+    after_posts: int | None
+    after_negative: float | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Effect | None:
+        if not data:
+            return None
+        before, after = data.get("before") or {}, data.get("after") or {}
+        return cls(
+            before.get("posts"), before.get("negative_share"), after.get("posts"), after.get("negative_share")
+        )
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    obligation_id: int
+    incident_id: int
+    incident_title: str
+    category: str
+    grade: str  # confirmed grade code, or the suggestion while unconfirmed
+    grade_confirmed: bool
+    unit_id: int | None
+    unit_name: str
+    kind: str
+    rule: str
+    within: str
+    basis: str
+    start_at: datetime
+    due_at: datetime
+    provisional: bool
+    met_at: datetime | None
+    breached_at: datetime | None
+    state: str
+    waived_reason: str
+    response_form: str
+    response_url: str
+    disposition: str
+    consultations: tuple[str, ...] = ()
+    commitments: tuple[CommitmentEntry, ...] = ()
+    effect: Effect | None = None
+
+    @property
+    def category_name(self) -> str:
+        return category_name(self.category)
+
+    @property
+    def grade_name(self) -> str:
+        name = GRADES.get(self.grade, self.grade)
+        return name if self.grade_confirmed else f"建议：{name}"
+
+    @property
+    def basis_name(self) -> str:
+        return BASIS_NAMES.get(self.basis, self.basis)
+
+    @property
+    def within_label(self) -> str:
+        try:
+            return parse_within(self.within).label
+        except DurationError:
+            return self.within
+
+    @property
+    def state_name(self) -> str:
+        name = STATE_NAMES.get(self.state, self.state)
+        return f"{name}：{self.waived_reason}" if self.state == "waived" and self.waived_reason else name
+
+    @property
+    def response_time(self) -> timedelta | None:
+        """Start → met; a response published before the clock started counts as zero."""
+        if self.met_at is None:
+            return None
+        return max(self.met_at - self.start_at, timedelta(0))
+
+
+@dataclass
+class _Extras:
+    consultations: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    commitments: dict[int, list[CommitmentEntry]] = field(default_factory=lambda: defaultdict(list))
+
+
+def responsible_unit() -> ColumnElement[Any]:
+    """An obligation's unit: the one recorded on it, else the incident's lead unit (obligations opened
+    before units were assigned and already closed keep no unit of their own)."""
+    return func.coalesce(Obligation.unit_id, Incident.lead_unit_id)
+
+
+def commitment_unit() -> ColumnElement[Any]:
+    return func.coalesce(Commitment.unit_id, Incident.lead_unit_id)
+
+
+def effective_grade() -> ColumnElement[Any]:
+    confirmed = and_(Incident.grade_confirmed.is_(True), Incident.grade.is_not(None))
+    return case((confirmed, Incident.grade), else_=Incident.suggested_grade)
+
+
+def period_column(basis: str) -> SQLColumnExpression[datetime]:
+    if basis == "due":
+        return Obligation.due_at
+    if basis == "first_post":
+        return func.coalesce(Incident.first_post_at, Incident.detected_at)
+    return Obligation.start_at
+
+
+def ledger_rows(session: Session, filters: LedgerFilters) -> list[LedgerRow]:
+    """The ledger, ordered by start time, incident and due time."""
+    unit = responsible_unit()
+    stmt = (
+        select(Obligation, Incident, Unit.name, Response.form, Response.url, Response.effect)
+        .join(Incident, Incident.id == Obligation.incident_id)
+        .outerjoin(Unit, Unit.id == unit)
+        .outerjoin(Response, Response.id == Obligation.response_id)
+        .where(*_conditions(filters, unit))
+        .order_by(Obligation.start_at, Obligation.incident_id, Obligation.due_at, Obligation.id)
+    )
+    found = session.execute(stmt).all()
+    extras = _load_extras(session, sorted({ob.incident_id for ob, *_ in found}))
+    return [
+        _row(ob, inc, unit_name, form, url, effect, extras) for ob, inc, unit_name, form, url, effect in found
+    ]
+
+
+def _conditions(filters: LedgerFilters, unit: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    when = period_column(filters.basis)
+    if filters.start is not None:
+        conds.append(when >= filters.start)
+    if filters.end is not None:
+        conds.append(when < filters.end)
+    if filters.unit_id is not None:
+        conds.append(unit == filters.unit_id)
+    if filters.category is not None:
+        conds.append(Incident.category == filters.category)
+    if filters.grade is not None:
+        conds.append(effective_grade() == filters.grade)
+    if filters.states:
+        conds.append(Obligation.state.in_(filters.states))
+    return conds
+
+
+def _row(
+    ob: Obligation,
+    inc: Incident,
+    unit_name: str | None,
+    form: str | None,
+    url: str | None,
+    effect: dict[str, Any] | None,
+    extras: _Extras,
+) -> LedgerRow:
+    return LedgerRow(
+        obligation_id=ob.id,
+        incident_id=inc.id,
+        incident_title=inc.title,
+        category=inc.category,
+        grade=inc.grade if inc.grade_confirmed and inc.grade else inc.suggested_grade,
+        grade_confirmed=bool(inc.grade_confirmed and inc.grade),
+        unit_id=ob.unit_id if ob.unit_id is not None else inc.lead_unit_id,
+        unit_name=unit_name or NO_UNIT,
+        kind=ob.kind,
+        rule=ob.rule,
+        within=ob.within,
+        basis=ob.basis,
+        start_at=ob.start_at,
+        due_at=ob.due_at,
+        provisional=ob.provisional,
+        met_at=ob.met_at,
+        breached_at=ob.breached_at,
+        state=ob.state,
+        waived_reason=ob.waived_reason or "",
+        response_form=form or "",
+        response_url=url or "",
+        disposition=inc.disposition or "",
+        consultations=tuple(extras.consultations.get(inc.id, ())),
+        commitments=tuple(extras.commitments.get(inc.id, ())),
+        effect=Effect.from_json(effect),
+    )
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def _load_extras(session: Session, incident_ids: Sequence[int]) -> _Extras:
+    extras = _Extras()
+    for chunk in _chunks(incident_ids):
+        for c in session.scalars(
+            select(Consultation)
+            .where(Consultation.incident_id.in_(chunk))
+            .order_by(Consultation.at, Consultation.id)
+        ):
+            extras.consultations[c.incident_id].append(
+                f"{fmt_beijing(c.at)} {'、'.join(str(p) for p in c.participants)}：{c.conclusion}"
+            )
+        for entry in commitment_entries(session, chunk):
+            extras.commitments[entry.incident_id].append(entry)
+    return extras
+
+
+def commitment_entries(session: Session, incident_ids: Sequence[int]) -> list[CommitmentEntry]:
+    """The commitments of these incidents, by incident, then due date (undated last), then id."""
+    stmt = (
+        select(Commitment, Incident.title, Unit.name, Response.published_at)
+        .join(Incident, Incident.id == Commitment.incident_id)
+        .outerjoin(Unit, Unit.id == commitment_unit())
+        .outerjoin(Response, Response.id == Commitment.response_id)
+        .where(Commitment.incident_id.in_(incident_ids))
+    )
+    out = [
+        CommitmentEntry(
+            id=c.id,
+            incident_id=c.incident_id,
+            incident_title=title,
+            unit_name=unit_name or NO_UNIT,
+            content=c.content,
+            promised_at=published or c.created_at,
+            due_at=c.due_at,
+            periodic=c.periodic,
+            provisional=c.provisional,
+            status=c.status,
+            fulfilled_at=c.fulfilled_at,
+            evidence_url=c.evidence_url or "",
+            evidence_note=c.evidence_note or "",
+            disclosed_url=c.disclosed_url or "",
+        )
+        for c, title, unit_name, published in session.execute(stmt)
+    ]
+    out.sort(key=lambda e: (e.incident_id, e.due_at is None, e.due_at or _EPOCH, e.id))
+    return out
+
+
+def ledger_commitments(rows: Sequence[LedgerRow]) -> list[CommitmentEntry]:
+    """The commitments sheet (承诺落实及公开情况): every commitment of the incidents in the ledger, once."""
+    seen: dict[int, CommitmentEntry] = {}
+    for row in rows:
+        for c in row.commitments:
+            seen.setdefault(c.id, c)
+    return sorted(seen.values(), key=lambda e: (e.incident_id, e.due_at is None, e.id))
+
+
+def write_xlsx(rows: Sequence[LedgerRow], out: Path | BinaryIO, title: str = "") -> None:
+    """Excel workbook: sheet 舆情回应台账 and sheet 承诺落实及公开情况 (times as naive Beijing time)."""
+    from tracker.reports.ledger_files import write_ledger_xlsx
+
+    write_ledger_xlsx(rows, out, title)
+
+
+def write_csv(rows: Sequence[LedgerRow], out: Path | BinaryIO) -> None:
+    """The ledger sheet as CSV, UTF-8 with BOM so that Excel opens it correctly."""
+    from tracker.reports.ledger_files import write_ledger_csv
+
+    write_ledger_csv(rows, out)
+
+
+def write_commitments_csv(rows: Sequence[LedgerRow], out: Path | BinaryIO) -> None:
+    """The commitments sheet as CSV (UTF-8 with BOM)."""
+    from tracker.reports.ledger_files import write_commitments_csv as write
+
+    write(rows, out)

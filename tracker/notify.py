@@ -1,0 +1,148 @@
+"""Turn tracker events into alert-outbox rows, in the caller's transaction (the state change and its
+alert commit together or not at all). Each row's dedupe key is unique, so a repeated sweep or a restart
+never queues the same alert twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.messages import format_alert
+from alerts.routing import AlertEvent, Route, escalation_targets, match_routes
+from analysis.taxonomy import GRADES, category_name
+from tracker.clock import fmt_beijing
+from tracker.models import AlertOutbox, Incident, Obligation, Unit
+from tracker.settings_schema import Settings
+
+#: used when no route is configured: alerts still reach the daemon's log instead of vanishing
+FALLBACK_ROUTE = Route(name="默认", channels=("console://",))
+
+
+def routes_from_settings(settings: Settings) -> list[Route]:
+    from alerts.route_config import routes_from_config
+    from tracker.validation import route_dicts
+
+    return list(routes_from_config(route_dicts(settings)))
+
+
+def queue(
+    session: Session,
+    settings: Settings,
+    key: str,
+    event: AlertEvent,
+    title: str,
+    body: str,
+    now: datetime,
+    incident_id: int | None = None,
+    only_route: str | None = None,
+) -> int:
+    """Write one outbox row per matching route and channel. Returns how many rows were new."""
+    routes = routes_from_settings(settings)
+    if only_route is not None:
+        targets = [r for r in routes if r.name == only_route]
+    elif event.kind == "escalation":
+        targets = escalation_targets(event.stage, routes, event)
+    else:
+        targets = match_routes(routes, event)
+    if not routes:
+        targets = [FALLBACK_ROUTE]
+    new = 0
+    for route in targets:
+        for i, channel in enumerate(route.channels):
+            row_key = f"{key}|{route.name}|{i}"
+            if session.scalar(select(AlertOutbox.id).where(AlertOutbox.dedupe_key == row_key)):
+                continue
+            session.add(
+                AlertOutbox(
+                    dedupe_key=row_key,
+                    route=route.name,
+                    channel=channel,
+                    event=event.kind,
+                    incident_id=incident_id,
+                    title=title,
+                    body=body,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+            new += 1
+    session.flush()
+    return new
+
+
+def incident_event(session: Session, incident: Incident, kind: str, stage: int = 0) -> AlertEvent:
+    units = tuple(session.scalars(select(Unit.name).where(Unit.id.in_([u.unit_id for u in incident.units]))))
+    lead = session.get(Unit, incident.lead_unit_id) if incident.lead_unit_id else None
+    if lead is not None and lead.name not in units:
+        units = (lead.name, *units)
+    return AlertEvent(
+        kind=kind,
+        grade=GRADES.get(incident.effective_grade),
+        category=incident.category,
+        region=incident.region or None,
+        units=units,
+        topics=tuple(incident.topics),
+        stage=stage,
+    )
+
+
+def incident_link(settings: Settings, incident_id: int) -> str:
+    return f"{settings.web.base_url.rstrip('/')}/incidents/{incident_id}"
+
+
+def deadline_label(ob: Obligation) -> str:
+    from tracker.durations import parse_within
+
+    return f"{parse_within(ob.within).label}{ob.kind}时限"
+
+
+def queue_incident_alert(
+    session: Session,
+    settings: Settings,
+    incident: Incident,
+    kind: str,
+    key: str,
+    now: datetime,
+    ob: Obligation | None = None,
+    stage: int = 0,
+    extra_lines: Sequence[str] = (),
+) -> int:
+    """An alert about an incident, naming its next deadline (or ``ob``'s) and the time left."""
+    if ob is None:
+        ob = session.scalar(
+            select(Obligation)
+            .where(Obligation.incident_id == incident.id, Obligation.state == "pending")
+            .order_by(Obligation.due_at)
+            .limit(1)
+        )
+    lead = session.get(Unit, incident.lead_unit_id) if incident.lead_unit_id else None
+    grade_name = GRADES.get(incident.effective_grade)
+    lines = list(extra_lines)
+    if ob is not None and ob.provisional:
+        lines.append("该截止时间为暂定值：节假日安排数据缺失，请导入当年通知")
+    title, body = format_alert(
+        kind,
+        grade_name,
+        incident.title,
+        category_name(incident.category),
+        fmt_beijing(incident.first_post_at),
+        deadline_label(ob) if ob else None,
+        fmt_beijing(ob.due_at) if ob else None,
+        (ob.due_at - now).total_seconds() if ob else None,
+        lead.name if lead else None,
+        incident_link(settings, incident.id),
+        extra_lines=lines,
+    )
+    return queue(
+        session,
+        settings,
+        key,
+        incident_event(session, incident, kind, stage),
+        title,
+        body,
+        now,
+        incident_id=incident.id,
+    )
