@@ -141,5 +141,6 @@ def check_values(where: str, key: str, values: Sequence[str], known: Collection[
         return
     bad = [v for v in values if v not in known]
     if bad:
-        shown = "、".join(sorted(known)) if len(known) <= 30 else f"共{len(known)}项，见配置文档"
-        raise RouteConfigError(f"{where}.{key}：未知的值“{'、'.join(bad)}”；可选：{shown}")
+        ordered = list(known) if isinstance(known, Sequence) else sorted(known)  # grades keep their order
+        shown = "、".join(ordered) if len(ordered) <= 30 else f"共{len(ordered)}项，见配置文档"
+        raise RouteConfigError(f"{where} 的 {key}：未知的值“{'、'.join(bad)}”；可选：{shown}")

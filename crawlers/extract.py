@@ -60,7 +60,9 @@ _TIME_META = (
     "datepublished", "dc.date", "dc.date.created", "dc.date.issued", "firstpublishedtime", "weibo:article:create_at",
 )  # fmt: skip
 _TITLE_META = ("og:title", "articletitle", "twitter:title", "dc.title")
-_DATE = r"\d{4} *[-年/.] *\d{1,2} *[-月/.] *\d{1,2} *日?(?: *\d{1,2} *[:：时] *\d{1,2}(?: *[:：分] *\d{1,2})?)?"
+_DATE = (
+    r"\d{4} *[-年/.] *\d{1,2} *[-月/.] *\d{1,2} *日?(?: *\d{1,2} *[:：时] *\d{1,2}(?: *[:：分] *\d{1,2})?)?"
+)
 _LABELLED_DATE = re.compile(
     r"(?:发布时间|发布日期|发表时间|发表日期|发文日期|更新时间|时间|日期) *[:：]? *(" + _DATE + ")"
 )

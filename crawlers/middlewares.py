@@ -42,7 +42,7 @@ _CAPTCHA_MARKUP = re.compile(
     re.IGNORECASE,
 )
 # A real article may mention 验证码; a verification page has little else on it.
-_CAPTCHA_MAX_TEXT = 1500
+_CAPTCHA_MAX_TEXT = 400
 
 
 def captcha_reason(url: str, text: str) -> str | None:

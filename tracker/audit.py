@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
@@ -75,9 +77,54 @@ class ChainProblem:
     problem: str  # Chinese
 
 
-def verify(session: Session) -> list[ChainProblem]:
-    """Walk the chain; report edited rows (hash mismatch) and deleted rows (broken link or id gap)."""
+def head(session: Session) -> tuple[int, str] | None:
+    last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    return (last.id, last.hash) if last else None
+
+
+def write_anchor(session: Session, path: Path, now: datetime) -> bool:
+    """Append the chain head to an anchor file outside the database (the sweep does it every minute).
+
+    The chain alone cannot show that its *newest* rows were deleted; an anchor written earlier can."""
+    current = head(session)
+    if current is None:
+        return False
+    anchors = read_anchors(path)
+    if anchors and anchors[-1] == current:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": current[0], "hash": current[1], "at": now.isoformat()}) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return True
+
+
+def read_anchors(path: Path) -> list[tuple[int, str]]:
+    if not path.exists():
+        return []
+    out: list[tuple[int, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            data = json.loads(line)
+            out.append((int(data["id"]), str(data["hash"])))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def verify(session: Session, anchors: list[tuple[int, str]] | None = None) -> list[ChainProblem]:
+    """Walk the chain; report edited rows (hash mismatch) and deleted rows (broken link or id gap), and,
+    given anchors, rows deleted from the end of the chain."""
     problems: list[ChainProblem] = []
+    for anchor_id, anchor_hash in anchors or []:
+        row = session.get(AuditEvent, anchor_id)
+        if row is None:
+            problems.append(
+                ChainProblem(anchor_id, f"第 {anchor_id} 条审计记录已不存在（锚点记录过它，疑被删除）")
+            )
+        elif row.hash != anchor_hash:
+            problems.append(ChainProblem(anchor_id, f"第 {anchor_id} 条审计记录与锚点不符（疑被改写）"))
     prev_hash, prev_id = GENESIS, 0
     for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
         if ev.id != prev_id + 1 and prev_id:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from analysis.normalize import normalize
 from analysis.simhash import from_signed64, hamming
+from tracker.audit import record
 from tracker.models import Incident, IncidentUnit, Post, Source, Unit
 from tracker.settings_schema import Settings
 
@@ -29,6 +30,9 @@ def attach_post(session: Session, settings: Settings, post: Post, source: Source
     )
     if incident is None:
         incident = _new_incident(session, settings, post, source, now)
+    else:
+        # Lock the row (PostgreSQL): two crawls adding to one incident must not lose each other's counts.
+        session.refresh(incident, with_for_update=True)
     post.incident_id = incident.id
     _add_post_figures(incident, post)
     refresh_suggestion(session, incident, now)
@@ -134,6 +138,20 @@ def _new_incident(
     session.add(incident)
     session.flush()
     _assign_default_units(session, settings, incident)
+    record(
+        session,
+        "系统",
+        "incident.open",
+        "incident",
+        incident.id,
+        {
+            "title": incident.title,
+            "category": incident.category,
+            "first_post": post.id,
+            "lead_unit": incident.lead_unit_id,
+        },
+        now,
+    )
     return incident
 
 

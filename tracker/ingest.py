@@ -113,7 +113,7 @@ def store_post(item: Mapping[str, Any]) -> IngestResult:
             session.add(post)
             session.flush()
             incident = attach_post(session, app.settings, post, source, now)
-            source.total_posts += 1
+            source.total_posts = Source.total_posts + 1  # in SQL: concurrent crawls must not lose counts
             if item.get("reply_text"):
                 add_board_reply(session, app.settings, incident, item, now)
             return IngestResult("new", post.id, incident.id)

@@ -283,6 +283,7 @@ class AlertOutbox(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[Any]] = mapped_column(default=list)  # mobiles to @ (route's + units on duty)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -38,6 +38,7 @@ def queue(
     now: datetime,
     incident_id: int | None = None,
     only_route: str | None = None,
+    mentions: Sequence[str] = (),
 ) -> int:
     """Write one outbox row per matching route and channel. Returns how many rows were new."""
     routes = routes_from_settings(settings)
@@ -64,6 +65,7 @@ def queue(
                     incident_id=incident_id,
                     title=title,
                     body=body,
+                    mentions=list(dict.fromkeys([*route.mention_mobiles, *mentions])),
                     created_at=now,
                     next_attempt_at=now,
                 )
@@ -145,4 +147,17 @@ def queue_incident_alert(
         body,
         now,
         incident_id=incident.id,
+        # breaches and escalations @ the people on duty in the lead unit (and, up the ladder, its parent)
+        mentions=_duty_mobiles(lead, stage) if kind in ("breach", "escalation") else (),
     )
+
+
+def _duty_mobiles(lead: Unit | None, stage: int) -> list[str]:
+    mobiles: list[str] = []
+    unit = lead
+    for _ in range(max(1, stage)):
+        if unit is None:
+            break
+        mobiles.extend(str(m) for m in unit.duty_mobiles)
+        unit = unit.parent
+    return mobiles

@@ -54,14 +54,24 @@ def backoff(row_id: int, attempts: int) -> float:
     return base * random.Random(row_id * 1000 + attempts).uniform(0.8, 1.2)
 
 
+def _resolve(app: App, url: str) -> str:
+    """``file://var/alerts.log`` is relative to the config file's folder, not to the working directory."""
+    if url.startswith("file://") and not url.startswith("file:///"):
+        return "file://" + str((app.root / url[len("file://") :]).resolve())
+    return url
+
+
 def channel_for(app: App, name: str) -> Channel:
-    """A route's channel is a name from ``[alerts.channels.NAME]`` or an inline URL (``console://``)."""
+    """A route's channel is a name from ``[alerts.channels.NAME]`` or an inline URL (``console://``).
+    Channels sign requests with the application clock (tracker/clock.py), like everything else."""
+    clock = lambda: app.clock.now().timestamp()  # noqa: E731 - a one-line adapter
     if "://" in name:
-        return make_channel(name)
+        return make_channel(_resolve(app, name), clock=clock)
     table = app.settings.alerts.channels.get(name)
     if table is None:
         raise ChannelConfigError(f"未定义的告警渠道“{name}”（请在 [alerts.channels.{name}] 中配置）")
-    return make_channel_from_config(name, table, os.environ)
+    table = {**table, "url": _resolve(app, str(table.get("url", "")))}
+    return make_channel_from_config(name, table, os.environ, clock=clock)
 
 
 def _journal_ids(path: Path) -> set[int]:
@@ -136,7 +146,10 @@ def _deliver_channel(
         _fail(app, [r.id for r in rows], f"渠道未启用：{exc}", None, now, result)
         return
     limiter = _limiters.setdefault(name, RateLimiter(channel.rate))
-    pending = [PendingAlert(r.id, r.title, r.body, priority=_priority(r)) for r in rows]
+    pending = [
+        PendingAlert(r.id, r.title, r.body, mention_mobiles=tuple(r.mentions or ()), priority=_priority(r))
+        for r in rows
+    ]
     path = journal_path(app)
 
     def on_send(batch: Batch) -> None:

@@ -66,6 +66,10 @@ def run(app: App, now: datetime | None = None, deliver: bool = True) -> SweepRep
         report.commitments = sweep_commitments(session, s, now)
     with transaction(app.sessions) as session:
         _provisional_calendar(session, s, now)
+    with transaction(app.sessions) as session:
+        from tracker.audit import write_anchor
+
+        write_anchor(session, app.path("var/audit.anchor"), now)
     if deliver:
         from tracker.outbox import deliver_due
 

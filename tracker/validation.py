@@ -106,7 +106,9 @@ def _check_topics_units(s: Settings, err: ErrorFactory) -> None:
         except ImportError:  # pragma: no cover - analysis.query always ships
             pass
         except QuerySyntaxError as exc:
-            raise err(f"topics[{i}].query", f"检索式有误：{exc}") from None
+            raise err(
+                f"topics[{i}].query", f"检索式有误：{exc.message_zh}（第 {exc.position + 1} 个字符）"
+            ) from None
 
 
 def _check_policy(s: Settings, err: ErrorFactory) -> None:

@@ -20,11 +20,10 @@ from twisted.python.failure import Failure
 from crawlers.canonical import canonical_url
 from crawlers.encoding import decode_body, header_charset
 from crawlers.errors import CrawlError, EmptyPage, LayoutChanged, RobotsDenied
-from crawlers.health import STAT_SKIPPED_KNOWN, STAT_UNREADABLE_TIME, classify, record_failure
+from crawlers.health import STAT_SKIPPED_KNOWN, classify, record_failure
 from crawlers.htmltext import visible_text_length
 from crawlers.items import PostItem
 from crawlers.spiders.base import SourceSpider
-from crawlers.timeparse import parse_time
 
 KnownUrlFilter = Callable[[str, list[str]], set[str]]
 # Visible characters above which a page "has content": below it, finding nothing is not a layout change.
@@ -35,6 +34,8 @@ _FATAL_ON_DETAIL = frozenset({"blocked", "layout_changed"})
 
 class KindSpider(SourceSpider):
     """Base of the per-kind spiders (name = kind)."""
+
+    name = ""  # abstract: an empty name keeps Scrapy's spider loader from listing it
 
     source_name: str  # set by SourceSpider.from_crawler
     known_url_filter: KnownUrlFilter | None = None
@@ -144,12 +145,8 @@ class KindSpider(SourceSpider):
         return parse_iso(str(frozen)) if frozen else utcnow()
 
     def post(self, url: str, fetched_at: datetime, **fields: Any) -> PostItem:
-        """A PostItem with the shared raw fields; logs a time it cannot read (the post is kept)."""
-        raw_time = fields.get("published_raw")
-        if raw_time not in (None, "") and parse_time(raw_time, fetched_at) is None:
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value(STAT_UNREADABLE_TIME)
-            self.logger.warning("无法识别的发布时间 %r（%s），保留帖子，发布时间留空", raw_time, url)
+        """A PostItem with the shared raw fields. Times stay raw: the normalise pipeline parses them with
+        crawlers.timeparse against ``fetched_at`` and logs/counts the ones it cannot read."""
         item = PostItem(source=self.source_name, url=canonical_url(url), fetched_at=fetched_at)
         for key in ("external_id", "title", "text", "author", "published_raw", "metrics"):
             item[key] = fields.get(key)

@@ -44,7 +44,7 @@ def test_rss2_undeclared_gbk_served_as_utf8_is_still_read() -> None:
     spider = make_spider(FeedSpider, {"url": FEED_URL})
     resp = xml_response("feed_rss2_undeclared_gbk.xml", FEED_URL, content_type="text/xml; charset=utf-8")
     items, _ = split(spider.parse_entry(resp))
-    assert [item["title"] for item in items][0] == "滨江路地下通道暴雨后积水严重 市民涉水通行"
+    assert items[0]["title"] == "滨江路地下通道暴雨后积水严重 市民涉水通行"
     assert items[1]["url"] == "http://news.jiangcheng.cn/shehui/2026-11/19/content_556601.htm"
 
 
@@ -69,7 +69,8 @@ def test_follow_fetches_only_unknown_item_pages_then_extracts_full_text() -> Non
     assert stats(spider)["yuqing/skipped_known"] == 1
     entry = requests[0].cb_kwargs["entry"]
     page = response("article_gov_gbk.html", requests[0].url, role="detail", cb_kwargs={"entry": entry})
-    full, _ = split(requests[0].callback(page, **requests[0].cb_kwargs))
+    callback: Any = requests[0].callback
+    full, _ = split(callback(page, **requests[0].cb_kwargs))
     assert "排水管理处处长张堃带队督办" in full[0]["text"]
     assert full[0]["title"] == entry["title"]
 
@@ -103,7 +104,9 @@ def test_article_list_page_with_link_selector() -> None:
     list_url = "http://news.binhu.cn/msrx/index.html"
     spider = make_spider(ArticleSpider, {"url": list_url, "link_selector": "ul.news-list a", "max_pages": 1})
     _, requests = split(spider.parse_entry(response("listing_list_utf8.html", list_url)))
-    assert [r.url for r in requests] == ["http://news.binhu.cn/msrx/2026/11/20/art_1871_556701.html?spm=zm1033.list"]
+    assert [r.url for r in requests] == [
+        "http://news.binhu.cn/msrx/2026/11/20/art_1871_556701.html?spm=zm1033.list"
+    ]
     items, _ = split(spider.parse_article(response("article_news_utf8.html", requests[0].url, role="detail")))
     assert items[0]["url"] == "http://news.binhu.cn/msrx/2026/11/20/art_1871_556701.html"
     assert items[0]["author"] == "记者 李明" and items[0]["published_raw"] == "2026-11-19T21:30:00+08:00"

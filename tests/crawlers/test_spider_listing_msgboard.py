@@ -69,7 +69,9 @@ def test_message_without_reply_yet_and_gbk_only_characters() -> None:
     )
     assert unreplied["reply_text"] is None and unreplied["reply_unit"] is None
     assert unreplied["reply_raw_time"] is None
-    (other,), _ = split(spider.parse_detail(response("msgboard_detail_1003_gbk.html", DETAIL.format(3), role="detail")))
+    (other,), _ = split(
+        spider.parse_detail(response("msgboard_detail_1003_gbk.html", DETAIL.format(3), role="detail"))
+    )
     assert "镕园小区" in other["text"] and "镕园小区" in other["reply_text"]
 
 
@@ -83,7 +85,9 @@ def test_redesigned_board_is_a_layout_change_not_silence() -> None:
 
 def test_detail_without_text_is_a_layout_change() -> None:
     spider = make_spider(MessageBoardSpider, {**BOARD_CFG, "text": "div.letter-body"})
-    items, _ = split(spider.parse_detail(response("msgboard_detail_replied_gbk.html", DETAIL.format(1), role="detail")))
+    items, _ = split(
+        spider.parse_detail(response("msgboard_detail_replied_gbk.html", DETAIL.format(1), role="detail"))
+    )
     assert items == [] and stats(spider)["yuqing/fatal_kind"] == "layout_changed"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.http import TextResponse
 
 from crawlers.spiders.jsonapi import JsonApiSpider, dig, with_param
@@ -11,17 +13,18 @@ from crawlers.timeparse import parse_time
 from tests.crawlers.helpers import FETCHED, make_spider, response, split, stats
 
 API = "http://rx.jiangcheng.gov.cn/api/letters?size=2"
-API_CFG = {
+API_FIELDS = {
+    "id": "id",
+    "title": "title",
+    "text": "content",
+    "time": "createTime",
+    "url": "detailUrl",
+    "author": "submitter.nickName",
+}
+API_CFG: dict[str, Any] = {
     "url": API,
     "items_path": "data.list",
-    "fields": {
-        "id": "id",
-        "title": "title",
-        "text": "content",
-        "time": "createTime",
-        "url": "detailUrl",
-        "author": "submitter.nickName",
-    },
+    "fields": API_FIELDS,
     "page_param": "page",
     "max_pages": 3,
 }
@@ -57,7 +60,10 @@ def test_json_api_last_page_and_known_items_stop_paging() -> None:
 
 
 def test_json_api_url_template_and_wrong_path() -> None:
-    cfg = {**API_CFG, "fields": {**API_CFG["fields"], "url": "https://rx.jiangcheng.gov.cn/m/#/letter/{id}?v={id}"}}
+    cfg = {
+        **API_CFG,
+        "fields": {**API_FIELDS, "url": "https://rx.jiangcheng.gov.cn/m/#/letter/{id}?v={id}"},
+    }
     spider = make_spider(JsonApiSpider, cfg)
     items, _ = split(spider.parse_entry(json_response("jsonapi_page1.json", API)))
     assert items[0]["url"] == "https://rx.jiangcheng.gov.cn/m/"  # fragment routes are not page identity
@@ -90,11 +96,20 @@ def test_weibo_cn_profile_page() -> None:
 def test_m_weibo_cn_json_cards() -> None:
     url = "https://m.weibo.cn/api/container/getIndex?containerid=1076032012345678"
     spider = make_spider(WeiboSpider, {"url": url})
-    items, requests = split(spider.parse_entry(response("m_weibo_cards.json", url, "application/json", cls=TextResponse)))
-    assert [item["external_id"] for item in items] == ["5227000000000003", "5226000000000001", "5226900000000000"]
+    items, requests = split(
+        spider.parse_entry(response("m_weibo_cards.json", url, "application/json", cls=TextResponse))
+    )
+    assert [item["external_id"] for item in items] == [
+        "5227000000000003",
+        "5226000000000001",
+        "5226900000000000",
+    ]
     first, repost, grouped = items
     assert first["url"] == "https://m.weibo.cn/detail/5227000000000003"
-    assert first["text"] == "【权威发布】关于滨江路地下通道积水问题的情况通报 #江城发布# 通道已恢复通行。\n感谢市民监督。"
+    assert (
+        first["text"]
+        == "【权威发布】关于滨江路地下通道积水问题的情况通报 #江城发布# 通道已恢复通行。\n感谢市民监督。"
+    )
     assert parse_time(first["published_raw"], FETCHED) == parse_time("2026-11-20 09:55", FETCHED)
     assert repost["metrics"] == {"reposts": 12000, "comments": 0, "likes": 1000000}
     assert "//转发 @江城市公安局：【警情通报】" in repost["text"]
@@ -104,14 +119,24 @@ def test_m_weibo_cn_json_cards() -> None:
 
 
 def test_weibo_counts() -> None:
-    assert [count(v) for v in (12, "12", "1.2万", "100万+", None, "", True)] == [12, 12, 12000, 1000000, None, None, None]
+    assert [count(v) for v in (12, "12", "1.2万", "100万+", None, "", True)] == [
+        12,
+        12,
+        12000,
+        1000000,
+        None,
+        None,
+        None,
+    ]
 
 
 TIEBA = "https://tieba.baidu.com/f?kw=%E6%B1%9F%E5%9F%8E&ie=utf-8"
 
 
 def test_tieba_list_reads_threads_inside_commented_pagelets() -> None:
-    spider = make_spider(TiebaSpider, {"url": TIEBA, "max_pages": 2}, known=["https://tieba.baidu.com/p/9001234560"])
+    spider = make_spider(
+        TiebaSpider, {"url": TIEBA, "max_pages": 2}, known=["https://tieba.baidu.com/p/9001234560"]
+    )
     _, requests = split(spider.parse_entry(response("tieba_list.html", TIEBA)))
     urls = [r.url for r in requests]
     assert urls == [
@@ -132,7 +157,10 @@ def test_tieba_thread_first_floor_and_replies() -> None:
     assert first["author"] == "江城小市民" and first["metrics"] == {"floors": 23}
     assert first["published_raw"] == "2026-11-20 07:45"  # from the floor's tail
     assert first["text"].startswith("今天早上路过滨江路地下通道") and "\n去年就淹过一次" in first["text"]
-    assert reply["url"] == url + "?pid=150000000002" and reply["title"] == "回复：滨江路地下通道又淹了，有没有人管管"
+    assert (
+        reply["url"] == url + "?pid=150000000002"
+        and reply["title"] == "回复：滨江路地下通道又淹了，有没有人管管"
+    )
     assert reply["published_raw"] == "2026-11-20 08:02" and reply["author"] == "路过的老张"  # from data-field
 
 

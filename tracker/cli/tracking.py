@@ -114,11 +114,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from tracker.audit import verify
+    from tracker.audit import read_anchors, verify
 
     app = app_from_args(args)
     with transaction(app.sessions) as session:
-        problems = verify(session)
+        problems = verify(session, read_anchors(app.path("var/audit.anchor")))
     if not problems:
         print("审计链完整：未发现被修改或删除的记录")
         return 0

@@ -95,9 +95,9 @@ def scorecard_report(session: Session, period: Period, now: datetime) -> Scoreca
             acc.counts[key] += 1
             if seconds is not None:
                 acc.durations.append(seconds)
-    units: list[tuple[int | None, str]] = list(
-        session.execute(select(Unit.id, Unit.name).order_by(Unit.id)).tuples()
-    )
+    units: list[tuple[int | None, str]] = [
+        (uid, name) for uid, name in session.execute(select(Unit.id, Unit.name).order_by(Unit.id))
+    ]
     if None in accs:
         units.append((None, NO_UNIT))
     cards = [_card(uid, name, accs.get(uid) or _Acc.new()) for uid, name in units]

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-11-23 15:17:56.965422
+Revises: (none)
+Create Date: 2026-11-23 15:23:05.003711
 """
 
 from __future__ import annotations
@@ -190,6 +190,7 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("mentions", sa.JSON(), nullable=False),
         sa.Column("created_at", tracker.models.UTCDateTime(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", tracker.models.UTCDateTime(), nullable=False),

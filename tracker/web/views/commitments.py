@@ -44,9 +44,13 @@ def board() -> str:
             (Commitment.status == "overdue") | (pending & (Commitment.due_at < t)),
         ),
         "soon": _list(pending, Commitment.due_at >= t, Commitment.due_at <= soon),
-        "periodic": _list(pending, Commitment.periodic.is_(True), Commitment.due_at.is_(None), order=Commitment.id),
+        "periodic": _list(
+            pending, Commitment.periodic.is_(True), Commitment.due_at.is_(None), order=Commitment.id
+        ),
         "undisclosed": _list(
-            Commitment.status == "fulfilled", Commitment.disclosed_url.is_(None), order=Commitment.fulfilled_at
+            Commitment.status == "fulfilled",
+            Commitment.disclosed_url.is_(None),
+            order=Commitment.fulfilled_at,
         ),
     }
     return render_template("commitments.html", sections=sections, by_unit=_by_unit(), now=t, soon=soon)
@@ -72,7 +76,12 @@ def _by_unit() -> list[tuple[str, dict[str, int]]]:
     out = []
     for unit_id, total, pend, over, done, public in db().execute(_scoped(q)).all():
         keys = ("total", "pending", "overdue", "fulfilled", "disclosed")
-        out.append((names.get(unit_id, "（未指定单位）"), dict(zip(keys, map(int, (total, pend, over, done, public)), strict=True))))
+        out.append(
+            (
+                names.get(unit_id, "（未指定单位）"),
+                dict(zip(keys, map(int, (total, pend, over, done, public)), strict=True)),
+            )
+        )
     return sorted(out, key=lambda x: (-x[1]["overdue"], x[0]))
 
 
