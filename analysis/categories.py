@@ -118,16 +118,9 @@ class Taxonomy:
 
     def raw_scores(self, text: str) -> dict[str, tuple[float, list[str]]]:
         """code -> (raw score, evidence terms by weight) for every category with a counted term."""
-        hits = self._hits(fold(text))
-        longer = sorted(hits, key=lambda h: h.end - h.start, reverse=True)
         terms: dict[str, dict[str, int]] = {}
-        for hit in hits:
-            shadowed = any(
-                o.end - o.start > hit.end - hit.start and o.start <= hit.start and hit.end <= o.end
-                for o in longer
-            )
-            if not shadowed:
-                terms.setdefault(hit.code, {})[hit.term] = hit.weight
+        for hit in _unshadowed(self._hits(fold(text))):
+            terms.setdefault(hit.code, {})[hit.term] = hit.weight
         return {
             code: (float(sum(found.values())), sorted(found, key=lambda t: (-found[t], t)))
             for code, found in terms.items()
@@ -156,6 +149,24 @@ class Taxonomy:
         return CategoryScore(
             code, self.names.get(code, code), round(1 - math.exp(-raw / 4), 3), tuple(evidence)
         )
+
+
+def _unshadowed(hits: list[_Hit]) -> list[_Hit]:
+    """Hits not inside a longer hit (one sweep, O(n log n): long texts repeat terms thousands of times).
+
+    Sorted by start, longest first, a hit is inside an earlier one exactly when the furthest end seen so
+    far reaches its end; the same span matched by two categories (工地) counts for both.
+    """
+    kept: list[_Hit] = []
+    best_end, best_span = -1, (-1, -1)
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        span = (hit.start, hit.end)
+        if best_end >= hit.end and best_span != span:
+            continue
+        kept.append(hit)
+        if hit.end > best_end:
+            best_end, best_span = hit.end, span
+    return kept
 
 
 def _on_boundary(text: str, start: int, end: int) -> bool:

@@ -27,8 +27,11 @@ def analyze(texts: Sequence[str], taxonomy: Taxonomy | None = None) -> list[Anal
     tax = taxonomy or default_taxonomy()
     out: list[Analysis] = []
     for text in texts:
-        clean = strip_reposts(normalize(text if isinstance(text, str) else str(text)))
-        tokens = words(clean) if clean else []
+        clean = normalize(text if isinstance(text, str) else str(text))
+        # Repost markers and a leading label say nothing about sentiment and must not change the hash;
+        # categories see the whole text ("医保：报销太慢" needs its label).
+        body = strip_reposts(clean)
+        tokens = words(body) if body else []
         score = round(model.score_tokens(tokens), 4) if tokens else NEUTRAL
         cats = tax.classify(clean)
         out.append(

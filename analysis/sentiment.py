@@ -15,6 +15,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import math
 import sys
 import threading
 import types
@@ -55,17 +56,58 @@ def file_digest(path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class LogOdds:
+    """The two-class Bayes model as log-odds, precomputed from the SnowNLP classifier's counts.
+
+    ``Bayes.classify`` recomputes two logarithms per word and class on every call; for two classes
+    its posterior is exactly ``sigmoid(prior + Σ log(P(w|pos)/P(w|neg)))`` with the same add-one counts,
+    so we precompute each word's term once. An unseen word contributes ``log(total_neg/total_pos)``,
+    as in ``Bayes`` (AddOneProb gives it count 1 in both classes).
+    """
+
+    prior: float
+    unseen: float
+    table: dict[str, float]
+
+    @classmethod
+    def from_bayes(cls, classifier: Any) -> LogOdds:
+        pos, neg = classifier.d["pos"], classifier.d["neg"]
+        lp_tot, ln_tot = math.log(pos.getsum()), math.log(neg.getsum())
+        unseen = ln_tot - lp_tot
+        table: dict[str, float] = {}
+        for word in pos.d.keys() | neg.d.keys():
+            table[word] = math.log(pos.d.get(word, 1)) - lp_tot - math.log(neg.d.get(word, 1)) + ln_tot
+        return cls(prior=lp_tot - ln_tot, unseen=unseen, table=table)
+
+    def probability(self, features: list[str]) -> float:
+        get = self.table.get
+        z = self.prior + sum(get(f, self.unseen) for f in features)
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
 class SentimentModel:
     """A loaded classifier plus the version string recorded with its scores."""
 
     classifier: Any  # snownlp Bayes (untyped third-party class)
     version: str
+    odds: LogOdds | None = None  # fast path; None scores with classifier.classify
+
+    @classmethod
+    def create(cls, classifier: Any, version: str) -> SentimentModel:
+        odds = LogOdds.from_bayes(classifier) if set(classifier.d) == {"pos", "neg"} else None
+        return cls(classifier=classifier, version=version, odds=odds)
 
     def score_tokens(self, tokens: list[str]) -> float:
         """P(positive) from jieba words of normalised text; 0.5 when there is no evidence at all."""
         features = list(sentiment_features(tokens))
         if not features:
             return NEUTRAL
+        if self.odds is not None:
+            return self.odds.probability(features)
         label, prob = self.classifier.classify(features)
         return float(prob) if label == "pos" else 1.0 - float(prob)
 
@@ -91,7 +133,7 @@ def load_model(directory: Path = MODELS_DIR) -> SentimentModel:
         raise ValueError(f"情感模型 {model_path} 与 {meta_path.name} 记录的校验和不一致，文件可能被改动")
     classifier = bayes_class()()
     classifier.load(str(directory / (MODEL_NAME + ".marshal")))
-    return SentimentModel(classifier=classifier, version=str(meta["version"]))
+    return SentimentModel.create(classifier, str(meta["version"]))
 
 
 _lock = threading.Lock()

@@ -30,13 +30,19 @@ CATEGORY_WEIGHT: Final[dict[str, int]] = {
     "needy_groups": 4, "housing_security": 3, "employment_social_security": 3, "transport": 3,
     "urban_management": 2, "consumer_market": 2, "culture_sports": 1, "other": 0,
 }  # fmt: skip
-SERIOUS_TERMS: Final = (
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+SERIOUS_TERMS: Final = _words(
     "死亡 身亡 遇难 丧生 中毒 送医 送院 抢救 重伤 受伤 伤亡 爆炸 爆燃 坍塌 倒塌 垮塌 火灾 大火 泄漏 "
     "失踪 被困 溺亡 坠亡 感染 确诊 集体腹泻 集体 停课 围堵 聚集 堵路 拉横幅 上访 罢工 跳楼 自杀 砍伤"
-).split()
-CATASTROPHIC_TERMS: Final = (
+)
+CATASTROPHIC_TERMS: Final = _words(
     "群体性 踩踏 多人死亡 多人遇难 多人身亡 特大 特别重大 重大事故 重大伤亡 大规模 暴乱 恐怖 群死群伤"
-).split()
+)
 _NUM: Final = r"(\d+|[一二两三四五六七八九十百几数]+)"
 _DEATHS: Final = re.compile(
     _NUM + r"\s*(?:名|人|位)[^,，。；;!！?？\d]{0,4}?(?:死亡|遇难|身亡|丧生|罹难)"
@@ -130,8 +136,6 @@ def suggest_grade(stats: IncidentStats) -> GradeSuggestion:
         score += 25
         reasons.append("出现严重情形：" + "、".join(catastrophic[:4]))
     level = sum(score >= t for t in THRESHOLDS)
-    if catastrophic:
-        level = max(level, 1 + (deaths >= 10))
-    else:
-        level = min(level, 2)  # 特别重大 needs deaths, mass casualties or a mass incident
+    # 特别重大 needs deaths, mass casualties or a mass incident; those lift the floor to 较大/重大.
+    level = max(level, 1 + (deaths >= 10)) if catastrophic else min(level, 2)
     return GradeSuggestion(grade=GRADE_ORDER[level], reasons=tuple(reasons), score=round(score, 1))

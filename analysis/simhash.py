@@ -14,20 +14,32 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from typing import Final
 
+from analysis.features import merge_emoticons, words
 from analysis.normalize import normalize
 
 BITS: Final = 64
 MASK: Final = (1 << BITS) - 1
 _LANE: Final = 32  # bits per counter lane in the packed accumulator (no overflow below 2^32 votes)
 _REPOST: Final = re.compile(
-    r"^(?:\s*(?:(?:转发|转载)\s*[:：]?|(?:转|repost|rt)\s*[:：])\s*|\s*【转[^】]*】\s*)+"
+    r"^(?:\s*(?:转发微博|(?:转发|转载)\s*[:：]?|(?:转|repost|rt)\s*[:：])\s*|\s*【转[^】]*】\s*)+"
     r"|//\s*@[^:：\s]+[:：]|回复\s*@[^:：\s]+[:：]",
     re.IGNORECASE,
 )
+# A short label before a colon at the very start ("网友爆料：", "市民反映："): reposters add or change it.
+_LABEL: Final = re.compile(r"^[^,，。!！?？:：\s]{1,8}[:：]\s*")
+_HASHTAG_MAX: Final = 12  # tokens between two '#' that still count as one hashtag
+
+
+def _spread_byte(b: int) -> int:
+    return sum(1 << (i * _LANE) for i in range(8) if b >> i & 1)
+
+
+_SPREAD_BYTE: Final = tuple(_spread_byte(b) for b in range(256))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -38,39 +50,47 @@ def _spread(word: str) -> int:
     faster in pure Python than a 64-step loop per word.
     """
     h = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "big")
-    spread = 0
-    for i in range(BITS):
-        if h >> i & 1:
-            spread |= 1 << (i * _LANE)
-    return spread
+    return sum(_SPREAD_BYTE[(h >> (8 * k)) & 0xFF] << (8 * k * _LANE) for k in range(8))
 
 
 def strip_reposts(text: str) -> str:
-    """Remove repost markers (``转发：``, ``//@某某:``, ``回复@某某:``, ``【转】``) from normalised text."""
-    return _REPOST.sub(" ", text).strip()
+    """Remove repost markers (``转发：``, ``//@某某:``, ``【转】``) and a leading short label (``网友爆料：``)."""
+    return _LABEL.sub("", _REPOST.sub(" ", text).strip())
 
 
-def hash_words(words: Iterable[str]) -> list[str]:
-    """The words that count for the hash: case-folded, with at least one letter or digit."""
-    return [w.casefold() for w in words if any(ch.isalnum() for ch in w)]
+def hash_words(words: list[str]) -> list[str]:
+    """The words that count for the hash: case-folded, with a letter or digit, outside emoticons
+    (``[怒]``) and hashtags (``#本地新闻#``), which reposters add freely."""
+    out: list[str] = []
+    tokens = merge_emoticons(words)
+    i = 0
+    while i < len(tokens):
+        word = tokens[i]
+        if word == "#":
+            close = next(
+                (j for j in range(i + 1, min(len(tokens), i + _HASHTAG_MAX + 2)) if tokens[j] == "#"), -1
+            )
+            if close > 0:
+                i = close + 1
+                continue
+        elif not word.startswith("[") and any(ch.isalnum() for ch in word):
+            out.append(word.casefold())
+        i += 1
+    return out
 
 
 def features(text: str) -> list[str]:
     """Content words that the hash is built from (repost markers, emoji, punctuation dropped)."""
-    from analysis.features import words  # jieba is loaded only when hashing is actually used
-
     return hash_words(words(strip_reposts(normalize(text))))
 
 
 def simhash_words(tokens: Iterable[str]) -> int:
     """SimHash of a bag of words: bit i is 1 when most word occurrences have bit i set."""
-    acc = 0
-    total = 0
-    for word in tokens:
-        acc += _spread(word)
-        total += 1
+    counts = Counter(tokens)
+    total = sum(counts.values())
     if total == 0:
         return 0
+    acc = sum(n * _spread(word) for word, n in counts.items())
     lane = (1 << _LANE) - 1
     h = 0
     for i in range(BITS):

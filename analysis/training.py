@@ -186,7 +186,7 @@ def save_model(classifier: Any, directory: Path, meta: dict[str, Any]) -> Sentim
     (directory / (MODEL_NAME + ".json")).write_text(
         json.dumps(full, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    return SentimentModel(classifier=classifier, version=version)
+    return SentimentModel.create(classifier, version)
 
 
 def train(cfg: TrainConfig, out_dir: Path) -> tuple[SentimentModel, dict[str, dict[str, float]]]:

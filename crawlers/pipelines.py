@@ -78,11 +78,14 @@ class DedupePipeline(_Base):
         self.seen: set[str] = set()
 
     def process_item(self, item: Any) -> Any:
-        from tracker.ingest import known_urls
+        from tracker.ingest import known_urls, store_reply
 
         keys = {item["url"]} | ({f"id:{item['external_id']}"} if item.get("external_id") else set())
         if keys & self.seen or known_urls(str(item["source"]), [item["url"]]):
             self.inc(STAT_DUPLICATE)
+            if item.get("reply_text") and item.get("reply_at") and store_reply(dict(item)):
+                self.inc("yuqing/replies_logged")
+                raise DropItem(f"已存储的留言，补登官方答复：{item['url']}")
             raise DropItem(f"重复：{item['url']}")
         self.seen |= keys
         return item

@@ -30,13 +30,21 @@ _TIME = (
     r"(?:\s*[:]\s*(?P<S>\d{1,2})(?:\.\d+)?|\s*(?P<S2>\d{1,2})\s*秒)?"
     r"(?:\s*(?P<ampm2>AM|PM|am|pm)\b)?"
 )
+# "2026年11月17日 星期二 10:14": the weekday some sites print between date and time.
+_WEEKDAY = r"(?:\s*[(（]?(?:星期|周|礼拜)[一二三四五六日天][)）]?)?"
 _TZ = r"(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}|UTC|GMT)(?![\d:]))?"
 
 _ABSOLUTE = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*[年\-/.]\s*(?P<m>\d{1,2})\s*[月\-/.]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
-    r"(?:(?:\s*T\s*|\s*)" + _TIME + ")?" + _TZ
+    + _WEEKDAY
+    + r"(?:(?:\s*T\s*|\s*)"
+    + _TIME
+    + ")?"
+    + _TZ
 )
-_PARTIAL = re.compile(r"(?<![\d.])(?P<m>\d{1,2})\s*[月\-/]\s*(?P<d>\d{1,2})(?!\d)\s*日?(?:\s*" + _TIME + ")?")
+_PARTIAL = re.compile(
+    r"(?<![\d.])(?P<m>\d{1,2})\s*[月\-/]\s*(?P<d>\d{1,2})(?!\d)\s*日?" + _WEEKDAY + r"(?:\s*" + _TIME + ")?"
+)
 _DAY_WORD = re.compile(r"(?P<word>今天|今日|昨天|昨日|前天)(?:\s*" + _TIME + ")?")
 _TIME_ONLY = re.compile(r"^" + _TIME + "$")
 _AGO = re.compile(

@@ -85,7 +85,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def write_config(tmp_path: Path, db_url: str, extra: str = "") -> Path:
     path = tmp_path / "yuqing.toml"
-    path.write_text(f'[database]\nurl = "{db_url}"\n' + textwrap.dedent(BASE_CONFIG) + extra, encoding="utf-8")
+    path.write_text(
+        f'[database]\nurl = "{db_url}"\n' + textwrap.dedent(BASE_CONFIG) + extra, encoding="utf-8"
+    )
     return path
 
 

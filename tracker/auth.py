@@ -14,7 +14,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.audit import record
@@ -30,6 +30,7 @@ SCRYPT_P = 1
 _MAXMEM = 256 * 1024 * 1024
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
 MIN_PASSWORD_LENGTH = 8
+LONG_PASSWORD_LENGTH = 12
 
 
 def _b64(data: bytes) -> str:
@@ -73,9 +74,14 @@ _DUMMY_HASH = hash_password(secrets.token_hex(8))
 
 
 def check_password_policy(password: str, username: str) -> None:
-    """等保-style complexity: at least 8 characters from at least 3 of 4 classes, not the username."""
+    """等保-style complexity: at least 8 characters from at least 3 of 4 classes, or a long one (12+, e.g.
+    a generated password) from any characters; never containing the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+    if username and username.lower() in password.lower():
+        raise UserError("密码不能包含用户名")
+    if len(password) >= LONG_PASSWORD_LENGTH:
+        return
     classes = [
         any(c.islower() for c in password),
         any(c.isupper() for c in password),
@@ -83,9 +89,9 @@ def check_password_policy(password: str, username: str) -> None:
         any(not c.isalnum() for c in password),
     ]
     if sum(classes) < 3:
-        raise UserError("密码需要包含小写字母、大写字母、数字、符号中的至少三类")
-    if username and username.lower() in password.lower():
-        raise UserError("密码不能包含用户名")
+        raise UserError(
+            f"密码需要包含小写字母、大写字母、数字、符号中的至少三类（或使用至少 {LONG_PASSWORD_LENGTH} 个字符的长密码）"
+        )
 
 
 def _check_role_unit(session: Session, role: str, unit_id: int | None) -> None:
@@ -163,7 +169,8 @@ def update_user(
 
 
 def _active_admins(session: Session) -> int:
-    return len(session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True))).all())
+    q = select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+    return int(session.scalar(q) or 0)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -39,10 +39,17 @@ def attach_post(session: Session, settings: Settings, post: Post, source: Source
     return incident
 
 
-def _resolve(session: Session, incident_id: int) -> Incident | None:
+def resolve_incident(session: Session, incident_id: int) -> Incident | None:
+    """The incident a post belongs to now (following merges)."""
     incident = session.get(Incident, incident_id)
     while incident is not None and incident.merged_into_id:
         incident = session.get(Incident, incident.merged_into_id)
+    return incident
+
+
+def _resolve(session: Session, incident_id: int) -> Incident | None:
+    """An incident a new post may join: not closed."""
+    incident = resolve_incident(session, incident_id)
     if incident is None or incident.status == "closed":
         return None
     return incident

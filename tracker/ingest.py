@@ -20,7 +20,7 @@ from tracker.catalog import source_dict_from_settings, sync_catalog
 from tracker.clock import ensure_utc
 from tracker.db import transaction
 from tracker.errors import UserError
-from tracker.models import Post, Source
+from tracker.models import Post, Response, Source
 
 log = logging.getLogger(__name__)
 _app: App | None = None
@@ -73,6 +73,40 @@ def known_urls(source: str, urls: Iterable[str]) -> set[str]:
             chunk = wanted[i : i + 500]
             found.update(session.scalars(select(Post.url).where(Post.url.in_(chunk))))
     return found
+
+
+def known_replied_urls(source: str, urls: Iterable[str]) -> set[str]:
+    """Message boards: which of these URLs are stored *with* their official reply. A message stored before
+    it was answered must be fetched again until the reply appears."""
+    wanted = list(dict.fromkeys(urls))
+    found: set[str] = set()
+    with transaction(current_app().sessions) as session:
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            found.update(
+                session.scalars(
+                    select(Post.url)
+                    .where(Post.url.in_(chunk))
+                    .where(
+                        select(Response.id).where(Response.url == Post.url, Response.form == "答复").exists()
+                    )
+                )
+            )
+    return found
+
+
+def store_reply(item: Mapping[str, Any]) -> bool:
+    """A message already stored came back with its official reply: log the reply on its incident."""
+    from tracker.incidents import resolve_incident
+    from tracker.responses import add_board_reply
+
+    app = current_app()
+    with transaction(app.sessions) as session:
+        post = session.scalar(select(Post).where(Post.url == item["url"]))
+        incident = resolve_incident(session, post.incident_id) if post and post.incident_id else None
+        if incident is None:
+            return False
+        return add_board_reply(session, app.settings, incident, item, app.clock.now()) is not None
 
 
 def _source_row(session: Any, name: str) -> Source:

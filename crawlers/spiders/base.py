@@ -17,8 +17,9 @@ class SourceSpider(scrapy.Spider):
     """A spider bound to one configured source. ``self.cfg`` holds the source's keys (name, kind, url,
     urls, kind-specific keys, region, cookie_env…)."""
 
-    name = "base"
+    name = ""  # abstract: not a crawlable spider
     cfg: Mapping[str, Any]
+    source_name: str
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:

@@ -38,9 +38,10 @@ class ReplaySpider(SourceSpider):
         if not links and response.css("ul.list") and page == 1 and response.css("ul.list li"):
             raise LayoutChanged(f"列表页 {response.url} 有内容但未找到帖子链接")
         urls = [canonical_url(response.urljoin(href)) for href in links]
-        from tracker.ingest import known_urls
+        from tracker.ingest import known_replied_urls, known_urls
 
-        stored = known_urls(self.source_name, urls)
+        # message-board items are fetched again until their official reply has been stored
+        stored = (known_replied_urls if section == "board" else known_urls)(self.source_name, urls)
         for url in urls:
             if url not in stored:
                 yield scrapy.Request(url, callback=self.parse_detail, cb_kwargs={"section": section})

@@ -10,11 +10,13 @@ import pytest
 
 import analysis
 from analysis.features import sentiment_features, words
-from analysis.sentiment import MODELS_DIR, NEUTRAL, default_model, load_model
+from analysis.sentiment import MODELS_DIR, NEUTRAL, SentimentModel, default_model, load_model
 from analysis.training import is_held_out, prune, save_model, train_classifier
 
 
-@pytest.mark.parametrize("text", ["不满意", "没有回复", "毫无作为", "对处理结果很不满意", "反映了三次都没有回复"])
+@pytest.mark.parametrize(
+    "text", ["不满意", "没有回复", "毫无作为", "对处理结果很不满意", "反映了三次都没有回复"]
+)
 def test_negated_phrases_do_not_read_as_positive(text: str) -> None:
     assert default_model().score(text) < 0.5
 
@@ -62,7 +64,9 @@ def test_traditional_and_simplified_score_the_same() -> None:
 
 
 def test_emoji_and_zero_width_characters() -> None:
-    plain, decorated = analysis.analyze(["拖欠农民工工资半年了没人管", "拖欠\u200b农民工工资半年了没人管😡😡\u200d"])
+    plain, decorated = analysis.analyze(
+        ["拖欠农民工工资半年了没人管", "拖欠\u200b农民工工资半年了没人管😡😡\u200d"]
+    )
     assert decorated.category == plain.category == "wage_arrears"
     assert decorated.sentiment < 0.5
     assert decorated.simhash == plain.simhash
@@ -125,9 +129,14 @@ def test_saving_is_byte_reproducible(tmp_path: Path) -> None:
 
 
 def test_prune_drops_rare_features() -> None:
-    classifier = _tiny_classifier()
-    prune(classifier, 2)
-    assert all(len(p.d) == 0 for p in classifier.d.values())  # every word was seen once
+    docs = [(["积水", "积水", "路灯"], 0, 1), (["点赞"], 1, 1), (["点赞", "及时"], 1, 1)]
+    classifier = train_classifier(docs, min_count=2)
+    kept = {word for prob in classifier.d.values() for word in prob.d}
+    assert kept == {"积水", "点赞"}
+    # totals are recomputed so that probabilities still sum up
+    assert classifier.total == sum(sum(p.d.values()) for p in classifier.d.values())
+    prune(classifier, 3)
+    assert {word for prob in classifier.d.values() for word in prob.d} == set()
 
 
 def test_tampered_model_is_refused(tmp_path: Path) -> None:
@@ -142,3 +151,12 @@ def test_tampered_model_is_refused(tmp_path: Path) -> None:
 def test_missing_model_names_the_command(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="yuqing train sentiment"):
         load_model(tmp_path)
+
+
+def test_fast_path_equals_snownlp_bayes_classify() -> None:
+    model = default_model()
+    assert model.odds is not None
+    slow = SentimentModel(classifier=model.classifier, version=model.version)  # no precomputed table
+    texts = ["不满意", "市民反映道路积水严重", "感谢政府及时处理", "这家店的菜一般般，送餐还算快", "完全没见过的词汇组合"]
+    for text in texts:
+        assert model.score(text) == pytest.approx(slow.score(text), abs=1e-9)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from scrapy import Request, signals
-from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest, NotConfigured
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
@@ -42,6 +42,7 @@ def failure(error: BaseException, url: str = URL) -> Failure:
         (HttpError(Response(URL, status=403), "x"), "blocked"),
         (HttpError(Response(URL, status=500), "x"), "network"),
         (DownloadTimeoutError("took too long"), "network"),
+        (DownloadCancelledError("larger than DOWNLOAD_MAXSIZE"), "network"),
         (ConnectionRefusedError("refused"), "network"),
         (LayoutChanged("x"), "layout_changed"),
         (IgnoreRequest("Forbidden by robots.txt"), "blocked"),

@@ -34,6 +34,7 @@ def bj(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: 
         ("2021-07-12T10:14:30.250+0800", bj(2021, 7, 12, 10, 14, 30)),
         ("2021-07-12T10:14:30", bj(2021, 7, 12, 10, 14, 30)),  # no zone: the site's local time
         ("２０２１年７月１２日　１０：１４", bj(2021, 7, 12, 10, 14)),  # full-width digits and colon
+        ("2026年11月17日 星期二 10:14", bj(2026, 11, 17, 10, 14)),  # weekday between date and time
     ],
 )
 def test_absolute(raw: str, expected: datetime) -> None:
@@ -74,6 +75,7 @@ def test_epoch_seconds_and_ms(raw: int | float | str) -> None:
         ("11月21日 09:00", bj(2026, 11, 21, 9, 0)),  # within a day ahead: clock skew, same year
         ("12月30日 23:00", bj(2025, 12, 30, 23, 0)),  # would be in the future → previous year
         ("12-31", bj(2025, 12, 31)),
+        ("11月17日（周二） 10:14", bj(2026, 11, 17, 10, 14)),
     ],
 )
 def test_partial_dates_take_the_fetch_year(raw: str, expected: datetime) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.clock import BEIJING, fmt_beijing
@@ -51,6 +53,7 @@ class World:
     sessions: sessionmaker[Session]
     now: datetime
     url: str
+    engine: Engine
     edu: int = 1
     market: int = 2
     housing: int = 3
@@ -195,8 +198,8 @@ def _posts(s: Session) -> None:
     _post(s, 5, 2, "2026-03-01 10:00", 0.8)
 
 
-def build_world(tmp_path: Path) -> World:
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+def build_world(url: str) -> World:
+    """The world on ``url`` (SQLite, or PostgreSQL through conftest's ``db_url``)."""
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     sessions = session_factory(engine)
@@ -211,12 +214,14 @@ def build_world(tmp_path: Path) -> World:
         _obligations(s)
         _posts(s)
         s.commit()
-    return World(sessions, bj("2026-12-30 10:00"), url)
+    return World(sessions, bj("2026-12-30 10:00"), url, engine)
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return build_world(tmp_path)
+def world(db_url: str) -> Iterator[World]:
+    w = build_world(db_url)
+    yield w
+    w.engine.dispose()
 
 
 def rows(world: World, **kw: Any) -> list[LedgerRow]:

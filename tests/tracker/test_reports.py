@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ from tracker.settings_schema import Settings
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return build_world(tmp_path)
+def world(db_url: str) -> Iterator[World]:
+    w = build_world(db_url)
+    yield w
+    w.engine.dispose()
 
 
 def cards(world: World, period: str) -> dict[str, Scorecard]:
@@ -187,6 +190,11 @@ def test_cli_export_ledger_xlsx_and_csv(cli: Path, tmp_path: Path) -> None:
     assert main([*args, "--out", str(out)]) == 0
     ws = openpyxl.load_workbook(out)["舆情回应台账"]
     assert ws.max_row == 2 + 5 and "2026-01-01至2026-06-30" in ws["A1"].value
+    assert main([*args, "--unit", "市场监管局", "--state", "已超时", "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)["舆情回应台账"]
+    assert (
+        ws.max_row == 3 and "单位：市场监管局；状态：已超时" in ws["A1"].value
+    )  # the title names the filters
     assert main([*args, "--format", "csv", "--unit", "市场监管局", "--state", "已超时"]) == 0
     data = (tmp_path / "舆情回应台账_2026-01-01至2026-06-30.csv").read_bytes()
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

@@ -156,8 +156,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise UserError("--workers 与 --batch-size 必须为正整数")
     lines = (line.rstrip("\r\n") for line in _stdin_lines())
     out = sys.stdout
-    for result in analyze_stream(lines, workers=args.workers, batch_size=args.batch_size):
+    for n, result in enumerate(analyze_stream(lines, workers=args.workers, batch_size=args.batch_size), 1):
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        if n % args.batch_size == 0:  # a reader downstream sees results batch by batch, not at the end
+            out.flush()
     out.flush()
     return 0
 

@@ -29,6 +29,7 @@ def setup_logging(level: int = logging.INFO) -> None:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("waitress").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def register(sub: Any) -> None:

@@ -163,6 +163,20 @@ def _emit(out: str | None, default: str, writer: Callable[[BinaryIO], None]) -> 
     return str(path)
 
 
+def _describe(args: argparse.Namespace, label: str, unit_name: str) -> str:
+    """The title row names every filter, so a printed sheet cannot be mistaken for the whole ledger."""
+    parts = [f"{label}，按{PERIOD_BASES[args.by]}"]
+    for name, value in (
+        ("单位", unit_name),
+        ("分类", args.category),
+        ("等级", args.grade),
+        ("状态", args.state),
+    ):
+        if value:
+            parts.append(f"{name}：{value}")
+    return "；".join(parts)
+
+
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     from tracker.ledger import ledger_rows, write_commitments_csv, write_csv, write_xlsx
 
@@ -182,7 +196,7 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
         rows = ledger_rows(session, filters)
     if args.out == "-" and args.format == "xlsx":
         raise UserError("Excel 文件不能输出到标准输出，请用 --out 指定文件")
-    title = f"舆情回应台账（{label}，按{PERIOD_BASES[args.by]}{'；' + unit_name if unit_name else ''}）"
+    title = f"舆情回应台账（{_describe(args, label, unit_name)}）"
     default = f"舆情回应台账_{label}.{args.format}"
     if args.format == "xlsx":
         where = _emit(args.out, default, lambda f: write_xlsx(rows, f, title))

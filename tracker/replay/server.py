@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,8 +19,11 @@ _LIST = re.compile(r"^/(news|bbs|board)/list/(\d+)\.html$")
 
 
 class ReplayServer:
-    def __init__(self, port: int, clock: Clock | None = None, started: datetime | None = None) -> None:
+    def __init__(
+        self, port: int, clock: Clock | None = None, started: datetime | None = None, page_delay: float = 0.0
+    ) -> None:
         self.clock = clock or SystemClock()
+        self.page_delay = page_delay  # seconds per detail page: a slow site, for crash tests
         self.started = started or self.clock.now()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.httpd.daemon_threads = True
@@ -47,7 +51,10 @@ class ReplayServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                page = server.page(self.path.split("?", 1)[0])
+                path = self.path.split("?", 1)[0]
+                if server.page_delay and "/post/" in path:
+                    time.sleep(server.page_delay)
+                page = server.page(path)
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
                 self.send_header("Content-Length", str(len(page.body)))

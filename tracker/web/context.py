@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -61,6 +63,22 @@ def db() -> Session:
     if "db" not in g:
         g.db = yq().sessions()
     return cast(Session, g.db)
+
+
+@contextmanager
+def write() -> Iterator[Session]:
+    """The request's session as one unit of work: commit on success, roll back on any error.
+
+    Writes use the request's own session rather than a second one: on SQLite every transaction takes the
+    write lock up front (tracker.db), so a second session in the same request would wait for the first.
+    """
+    session = db()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def now() -> datetime:

@@ -116,9 +116,7 @@ def load_page(
         u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_([u for u in all_unit_ids if u])))
     }
     source_ids = {p.source_id for p in posts}
-    sources = dict(
-        session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids))).tuples().all()
-    )
+    sources = dict(session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids))).all())
     return IncidentPage(
         incident=incident,
         lead_unit=units.get(incident.lead_unit_id or 0),

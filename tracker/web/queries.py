@@ -76,7 +76,7 @@ def open_incidents(
         ):
             obs.setdefault(ob.incident_id, []).append(ob)
     unit_ids = {i.lead_unit_id for i in incidents if i.lead_unit_id}
-    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).tuples().all())
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
     rows = []
     for inc in incidents:
         mine = obs.get(inc.id, [])

@@ -90,7 +90,7 @@ class LoginLimiter:
     def __init__(
         self,
         max_per_user: int = 5,
-        max_per_ip: int = 20,
+        max_per_ip: int = 30,
         window: float = 900.0,
         lockout: float = 900.0,
         timer: Callable[[], float] = time.monotonic,

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WzResponse
 
 from tracker import workflow
-from tracker.db import transaction
 from tracker.errors import UserError
 from tracker.models import Incident
 from tracker.web.access import incident_or_abort, obligation_or_abort, roles
-from tracker.web.context import now, require_user, yq
+from tracker.web.context import db, now, require_user, write, yq
 from tracker.web.forms import int_field, int_list, parse_local_datetime
 from tracker.web.views.incidents import render_incident
 
@@ -31,7 +30,7 @@ Action = Callable[[Session, Incident, str, datetime], str]
 def _act(incident_id: int, form: str, action: Action) -> WzResponse | tuple[str, int]:
     actor = require_user().username
     try:
-        with transaction(yq().sessions) as session:
+        with write() as session:
             incident = incident_or_abort(session, incident_id, act=True)
             message = action(session, incident, actor, now())
     except (UserError, ValueError) as exc:
@@ -155,10 +154,9 @@ def public(incident_id: int) -> WzResponse | tuple[str, int]:
 @roles(*STAFF)
 def waive(obligation_id: int) -> WzResponse | tuple[str, int]:
     actor = require_user().username
-    with transaction(yq().sessions) as session:
-        incident_id = obligation_or_abort(session, obligation_id).incident_id
+    incident_id = obligation_or_abort(db(), obligation_id).incident_id
     try:
-        with transaction(yq().sessions) as session:
+        with write() as session:
             ob = obligation_or_abort(session, obligation_id)
             workflow.waive_obligation(session, ob, _text("reason"), actor, now())
     except UserError as exc:

@@ -22,12 +22,11 @@ from analysis.query import QuerySyntaxError, parse
 from tracker.audit import record
 from tracker.calendar_store import set_override
 from tracker.clock import to_beijing
-from tracker.db import transaction
 from tracker.errors import UserError
 from tracker.health import ERROR_NAMES
 from tracker.models import CalendarOverride, Post, Source, Topic, Unit
 from tracker.web.access import roles
-from tracker.web.context import db, now, require_user, yq
+from tracker.web.context import db, now, require_user, write, yq
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 TOPIC_PREVIEW_POSTS = 5000
@@ -118,7 +117,8 @@ def _preview(parsed: Any) -> list[Post]:
 @bp.route("/units")
 def units() -> str:
     rows = list(db().scalars(select(Unit).order_by(Unit.name)))
-    return render_template("admin/units.html", units=rows, settings_units=yq().settings.units)
+    categories = {cfg.name: cfg.categories for cfg in yq().settings.units}
+    return render_template("admin/units.html", units=rows, categories=categories)
 
 
 @bp.route("/routes", methods=["GET", "POST"])
@@ -155,7 +155,7 @@ def calendar() -> ResponseReturnValue:
                 raise UserError("日期格式应为 YYYY-MM-DD") from None
             if f.get("kind") not in ("work", "rest"):
                 raise UserError("请选择工作日或休息日")
-            with transaction(yq().sessions) as session:
+            with write() as session:
                 set_override(session, day, f["kind"] == "work", f.get("note", "").strip())
                 payload = {"day": day.isoformat(), "workday": f["kind"] == "work", "note": f.get("note", "")}
                 record(

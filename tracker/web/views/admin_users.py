@@ -8,11 +8,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from tracker.auth import ROLES, create_user, list_users, set_password, update_user
-from tracker.db import transaction
 from tracker.errors import UserError
 from tracker.models import Unit, User
 from tracker.web.access import roles
-from tracker.web.context import db, now, require_user, yq
+from tracker.web.context import db, now, require_user, write
 from tracker.web.forms import int_field
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -26,7 +25,7 @@ def _admin_only() -> None:
 
 def _render(error: str = "", form: str = "", status: int = 200) -> tuple[str, int]:
     session = db()
-    units = dict(session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).tuples().all())
+    units = dict(session.execute(select(Unit.id, Unit.name).order_by(Unit.name)).all())
     page = render_template(
         "admin/users.html",
         users=list_users(session),
@@ -47,7 +46,7 @@ def index() -> ResponseReturnValue:
     try:
         if f.get("password", "") != f.get("again", ""):
             raise UserError("两次输入的密码不一致")
-        with transaction(yq().sessions) as session:
+        with write() as session:
             u = create_user(
                 session,
                 f.get("username", ""),
@@ -69,7 +68,7 @@ def update(user_id: int) -> ResponseReturnValue:
     me = require_user()
     f = request.form
     try:
-        with transaction(yq().sessions) as session:
+        with write() as session:
             u = session.get(User, user_id)
             if u is None:
                 abort(404)
@@ -97,7 +96,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     try:
         if f.get("password", "") != f.get("again", ""):
             raise UserError("两次输入的密码不一致")
-        with transaction(yq().sessions) as session:
+        with write() as session:
             u = session.get(User, user_id)
             if u is None:
                 abort(404)

@@ -9,10 +9,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from werkzeug.wrappers import Response as WzResponse
 
 from tracker.auth import authenticate, set_password, verify_password
-from tracker.db import transaction
 from tracker.errors import UserError
 from tracker.models import User
-from tracker.web.context import end_login, now, require_user, start_login, user, yq
+from tracker.web.context import end_login, now, require_user, start_login, user, write
 from tracker.web.security import client_ip, limiter
 
 bp = Blueprint("auth", __name__)
@@ -48,7 +47,7 @@ def login() -> WzResponse | str | tuple[str, int]:
     if wait > 0:
         message = f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试"
         return render_template("login.html", error=message, username=username, next=next_url), 429
-    with transaction(yq().sessions) as session:
+    with write() as session:
         found = authenticate(session, username, password)
         if found is None:
             lim.failed(username, client_ip())
@@ -75,7 +74,7 @@ def password() -> WzResponse | str | tuple[str, int]:
     try:
         if new != again:
             raise UserError("两次输入的新密码不一致")
-        with transaction(yq().sessions) as session:
+        with write() as session:
             row = session.get(User, me.id)
             assert row is not None
             if not verify_password(old, row.password_hash):

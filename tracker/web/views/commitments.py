@@ -11,11 +11,10 @@ from sqlalchemy import case, func, select
 from werkzeug.wrappers import Response as WzResponse
 
 from tracker.commitments import disclose, fulfil
-from tracker.db import transaction
 from tracker.errors import UserError
 from tracker.models import Commitment, Incident, Unit
 from tracker.web.access import commitment_or_abort, roles, visible_incidents
-from tracker.web.context import db, now, require_user, yq
+from tracker.web.context import db, now, require_user, write, yq
 from tracker.web.forms import optional_local_datetime
 
 bp = Blueprint("commitments", __name__)
@@ -31,7 +30,7 @@ def _scoped(q: Any) -> Any:
 
 def _list(*conditions: Any, order: Any = Commitment.due_at) -> list[tuple[Commitment, Incident]]:
     q = select(Commitment, Incident).join(Incident, Incident.id == Commitment.incident_id).where(*conditions)
-    return [(c, i) for c, i in db().execute(_scoped(q).order_by(order).limit(SECTION_LIMIT)).tuples()]
+    return [(c, i) for c, i in db().execute(_scoped(q).order_by(order).limit(SECTION_LIMIT))]
 
 
 @bp.route("/commitments")
@@ -72,7 +71,7 @@ def _by_unit() -> list[tuple[str, dict[str, int]]]:
         .where(Commitment.status != "cancelled")
         .group_by(Commitment.unit_id)
     )
-    names = dict(db().execute(select(Unit.id, Unit.name)).tuples().all())
+    names = dict(db().execute(select(Unit.id, Unit.name)).all())
     out = []
     for unit_id, total, pend, over, done, public in db().execute(_scoped(q)).all():
         keys = ("total", "pending", "overdue", "fulfilled", "disclosed")
@@ -106,7 +105,7 @@ def show(commitment_id: int) -> tuple[str, int]:
 def fulfil_view(commitment_id: int) -> WzResponse | tuple[str, int]:
     me, f = require_user(), request.form
     try:
-        with transaction(yq().sessions) as session:
+        with write() as session:
             c = commitment_or_abort(session, commitment_id, act=True)
             done_at = optional_local_datetime(f.get("fulfilled_at", ""), "兑现时间")
             if done_at is not None and done_at > now():
@@ -132,7 +131,7 @@ def fulfil_view(commitment_id: int) -> WzResponse | tuple[str, int]:
 def disclose_view(commitment_id: int) -> WzResponse | tuple[str, int]:
     me = require_user()
     try:
-        with transaction(yq().sessions) as session:
+        with write() as session:
             c = commitment_or_abort(session, commitment_id, act=True)
             disclose(session, c, url=request.form.get("url", ""), actor=me.username, now=now())
     except UserError as exc:

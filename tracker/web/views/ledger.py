@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
 
 from flask import Blueprint, abort, render_template, request, send_file
@@ -50,6 +50,8 @@ def _day(name: str) -> date | None:
 def _filters(u: CurrentUser) -> tuple[LedgerFilters, str]:
     """Filters from the query string, and a label for titles and file names."""
     a = request.args
+    start: datetime | None
+    end: datetime | None
     if a.get("period", "").strip():
         p = parse_period(a["period"])
         start, end, label = p.start, p.end, p.label
@@ -76,7 +78,7 @@ def _filters(u: CurrentUser) -> tuple[LedgerFilters, str]:
 
 def _options() -> dict[str, Any]:
     return {
-        "units": list(db().execute(select(Unit.id, Unit.name).order_by(Unit.name)).tuples()),
+        "units": list(db().execute(select(Unit.id, Unit.name).order_by(Unit.name))),
         "categories": CATEGORIES,
         "grades": [(g, GRADES[g]) for g in reversed(GRADE_ORDER)],
         "states": STATE_NAMES,

@@ -84,19 +84,19 @@ def _items(page: int) -> tuple[list[PublicItem], int]:
         .order_by(Commitment.id)
     ):
         commitments.setdefault(c.incident_id, []).append(_commitment(c))
-    units = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
+    units = dict(session.execute(select(Unit.id, Unit.name)).all())
     items = []
     for inc in incidents:
-        r = first_reply.get(inc.id)
-        unit = (r.unit_name or units.get(r.unit_id or 0, "")) if r else ""
+        reply = first_reply.get(inc.id)
+        unit = (reply.unit_name or units.get(reply.unit_id or 0, "")) if reply else ""
         items.append(
             PublicItem(
                 id=inc.id,
                 summary=mask_personal(inc.public_summary),
                 received_at=inc.first_post_at or inc.detected_at,
-                replied_at=r.published_at if r else None,
+                replied_at=reply.published_at if reply else None,
                 reply_unit=unit,
-                reply_text=mask_personal(r.text) if r else "",
+                reply_text=mask_personal(reply.text) if reply else "",
                 commitments=commitments.get(inc.id, []),
             )
         )

@@ -10,12 +10,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WzResponse
 
 from tracker.commitments import add_commitment, suggest
-from tracker.db import transaction
 from tracker.errors import UserError
 from tracker.models import Commitment, Obligation, Response, Unit
 from tracker.responses import log_response
 from tracker.web.access import incident_or_abort, response_or_abort, roles
-from tracker.web.context import db, now, require_user, yq
+from tracker.web.context import db, now, require_user, write, yq
 from tracker.web.forms import int_field, local_input, optional_local_datetime, parse_local_datetime
 from tracker.web.views.incidents import render_incident
 
@@ -41,7 +40,7 @@ def create(incident_id: int) -> WzResponse | tuple[str, int]:
     me = require_user()
     f = request.form
     try:
-        with transaction(yq().sessions) as session:
+        with write() as session:
             incident = incident_or_abort(session, incident_id, act=True)
             unit_id = me.unit_id if me.role == "unit" else int_field("unit")
             unit = session.get(Unit, unit_id) if unit_id else None
@@ -120,7 +119,7 @@ def commitments(response_id: int) -> WzResponse | tuple[str, int]:
         return _render(response_or_abort(db(), response_id), [], "没有权限", 403)
     rows = _posted_rows()
     try:
-        with transaction(yq().sessions) as session:
+        with write() as session:
             response = response_or_abort(session, response_id, act=True)
             added = 0
             for n, row in enumerate(rows, 1):

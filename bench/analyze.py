@@ -1,0 +1,171 @@
+"""Benchmark: `yuqing analyze` against a plain loop of ``SnowNLP(text).sentiments``.
+
+Usage: .venv/bin/python bench/analyze.py [--n 10000] [--baseline-n 1000] [--workers 2] [--data DIR]
+
+The same N texts (lengths uniform in 20–300 characters, cut from the shared public data sets when
+present, else built from the project's own evaluation messages) go through
+- ``python -m tracker.cli analyze --workers W`` as a subprocess: wall time including process start and
+  model load; peak resident memory of the largest process (getrusage of the waited-for children) and
+  of the whole process tree (sampled /proc every 50 ms);
+- a plain loop of ``SnowNLP(text).sentiments`` in a separate process: timed on an evenly spaced subset
+  of ``--baseline-n`` texts and extrapolated to N (the import of snownlp is not counted).
+Targets (issue 4): ratio ≥ 20×, analysis process < 250 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+BASELINE = """
+import sys, time
+from snownlp import SnowNLP
+texts = [line.rstrip("\\n") for line in open(sys.argv[1], encoding="utf-8")]
+t0 = time.monotonic()
+for t in texts:
+    SnowNLP(t).sentiments
+print(time.monotonic() - t0)
+"""
+
+
+def source_texts(data: Path) -> tuple[list[str], str]:
+    base = data / "sentiment"
+    if (base / "smp2020_virus_train.jsonl").is_file():
+        import csv
+
+        texts = [
+            json.loads(line)["content"]
+            for line in (base / "smp2020_virus_train.jsonl").open(encoding="utf-8")
+        ]
+        for name in ("waimai_10k.csv", "ChnSentiCorp_htl_all.csv", "online_shopping_10_cats.csv"):
+            if (base / name).is_file():
+                with (base / name).open(encoding="utf-8-sig", newline="") as f:
+                    texts.extend(row["review"] for row in csv.DictReader(f) if row.get("review"))
+        return [t for t in texts if t.strip()], f"公开数据集 {base}"
+    rows = []
+    for f in sorted((ROOT / "analysis" / "eval").glob("*.jsonl")):
+        rows += [json.loads(line)["text"] for line in f.open(encoding="utf-8") if line.strip()]
+    return rows, "项目自带的评估留言（未找到共享数据）"
+
+
+def make_texts(pool: list[str], n: int, seed: int = 4) -> list[str]:
+    """N texts with lengths uniform in 20–300, each built from random pool texts (one line each)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        target = rng.randint(20, 300)
+        text = ""
+        while len(text) < target:
+            text += rng.choice(pool).replace("\n", " ").replace("\r", " ") + "。"
+        out.append(text[:target])
+    return out
+
+
+def tree_rss_kib(root_pid: int) -> int:
+    """Sum of VmRSS over a process and its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in stat.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        pid, ppid = int(fields["Pid"]), int(fields["PPid"])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run_analyze(path: Path, workers: int) -> tuple[float, int, int]:
+    """Seconds, peak single-process RSS (KiB), peak tree RSS (KiB) of `yuqing analyze`."""
+    cmd = [sys.executable, "-m", "tracker.cli", "analyze", "--workers", str(workers)]
+    peak_tree = 0
+    t0 = time.monotonic()
+    with path.open("rb") as stdin, tempfile.TemporaryFile() as stdout:
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, cwd=ROOT)
+
+        def sample() -> None:
+            nonlocal peak_tree
+            while proc.poll() is None:
+                peak_tree = max(peak_tree, tree_rss_kib(proc.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        proc.wait()
+        elapsed = time.monotonic() - t0
+        sampler.join()
+        stdout.seek(0)
+        lines = stdout.read().decode().splitlines()
+    if proc.returncode != 0:
+        raise SystemExit(f"yuqing analyze 失败，退出码 {proc.returncode}")
+    n_in = sum(1 for _ in path.open(encoding="utf-8"))
+    if len(lines) != n_in:
+        raise SystemExit(f"输出 {len(lines)} 行，输入 {n_in} 行")
+    peak_single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, peak_single, peak_tree
+
+
+def run_baseline(texts: list[str]) -> float:
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
+        f.write("\n".join(texts) + "\n")
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", BASELINE, f.name], capture_output=True, text=True, check=True
+        )
+    finally:
+        Path(f.name).unlink()
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="yuqing analyze 与 SnowNLP 逐条循环的吞吐对比")
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--baseline-n", type=int, default=1000, help="SnowNLP 基线实测条数（其余外推）")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+
+    pool, origin = source_texts(args.data)
+    texts = make_texts(pool, args.n)
+    chars = sum(map(len, texts))
+    print(f"文本：{len(texts)} 条，平均 {chars / len(texts):.0f} 字（20–300 字均匀分布），来源：{origin}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "texts.txt"
+        path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+        elapsed, single, tree = run_analyze(path, args.workers)
+    ours = len(texts) / elapsed
+    print(
+        f"yuqing analyze（--workers {args.workers}，含进程启动与模型加载）：{elapsed:.1f} 秒，{ours:.0f} 条/秒"
+    )
+    print(f"  峰值常驻内存：单个进程最大 {single / 1024:.0f} MiB；进程树合计 {tree / 1024:.0f} MiB")
+
+    step = max(1, len(texts) // args.baseline_n)
+    subset = texts[::step][: args.baseline_n]
+    base_elapsed = run_baseline(subset)
+    base_rate = len(subset) / base_elapsed
+    print(
+        f"SnowNLP(text).sentiments 单进程循环：实测 {len(subset)} 条用时 {base_elapsed:.1f} 秒，"
+        f"{base_rate:.1f} 条/秒（外推 {len(texts)} 条约 {len(texts) / base_rate:.0f} 秒；不含 import）"
+    )
+    print(f"吞吐比：{ours / base_rate:.1f}×（目标 ≥ 20×）；单进程内存目标 < 250 MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
