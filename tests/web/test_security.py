@@ -60,7 +60,9 @@ def test_post_without_csrf_token_is_refused(env: Env) -> None:
         assert r.status_code == 400
         assert "CSRF" in r.get_data(as_text=True)
     # another session's token does not work either
-    r = duty.post(f"/incidents/{env.ids.inc_a}/grade", data={**data, "csrf_token": csrf_of(env.client("admin"))})
+    r = duty.post(
+        f"/incidents/{env.ids.inc_a}/grade", data={**data, "csrf_token": csrf_of(env.client("admin"))}
+    )
     assert r.status_code == 400
     with env.app.sessions() as s:
         assert s.scalar(select(func.count()).select_from(GradeChange)) == 0
@@ -101,7 +103,9 @@ def test_xss_payloads_render_inert(env: Env) -> None:
 def test_xss_in_forms_is_escaped_on_redisplay(env: Env) -> None:
     """A refused form shows the user's input again: escaped."""
     duty = env.client("duty")
-    r = post(duty, f"/incidents/{env.ids.inc_a}/responses", {"form": "通报", "published_at": "坏时间", "text": XSS})
+    r = post(
+        duty, f"/incidents/{env.ids.inc_a}/responses", {"form": "通报", "published_at": "坏时间", "text": XSS}
+    )
     assert r.status_code == 400
     html = r.get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
@@ -188,11 +192,15 @@ def test_login_rate_limit_per_address(env: Env) -> None:
     assert login(c, "admin").status_code == 429
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"]
+)
 def test_login_redirect_stays_on_site(env: Env, target: str) -> None:
     c = env.client()
     token = csrf_of(c)
-    r = c.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token, "next": target})
+    r = c.post(
+        "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token, "next": target}
+    )
     assert r.status_code == 302 and r.headers["Location"] == "/"
 
 
@@ -220,7 +228,12 @@ def test_session_cookie_flags(make_env: Callable[..., Env]) -> None:
 
 def test_secret_key_rules(tmp_path: Path) -> None:
     prod = build_app(tmp_path, host="0.0.0.0")
-    for weak in ({}, {"YUQING_SECRET_KEY": ""}, {"YUQING_SECRET_KEY": "changeme"}, {"YUQING_SECRET_KEY": "short"}):
+    for weak in (
+        {},
+        {"YUQING_SECRET_KEY": ""},
+        {"YUQING_SECRET_KEY": "changeme"},
+        {"YUQING_SECRET_KEY": "short"},
+    ):
         with pytest.raises(ConfigError, match="YUQING_SECRET_KEY"):
             create_app(prod, environ=weak)
     strong = "k" * 20 + "Q9x-" * 5
