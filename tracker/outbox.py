@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from alerts.channels import Channel, ChannelConfigError, make_channel, make_channel_from_config
 from alerts.delivery import BatchResult, deliver
 from alerts.digest import Batch, PendingAlert
-from alerts.ratelimit import RateLimiter
+from alerts.ratelimit import RateLimiter, RateState
 from tracker.app import App
 from tracker.db import transaction
 from tracker.models import AlertOutbox
@@ -145,7 +145,8 @@ def _deliver_channel(
     except ChannelConfigError as exc:
         _fail(app, [r.id for r in rows], f"渠道未启用：{exc}", None, now, result)
         return
-    limiter = _limiters.setdefault(name, RateLimiter(channel.rate))
+    limiter = _limiters.get(name) or _seeded_limiter(app, name, channel, now)
+    _limiters[name] = limiter
     pending = [
         PendingAlert(r.id, r.title, r.body, mention_mobiles=tuple(r.mentions or ()), priority=_priority(r))
         for r in rows
@@ -182,6 +183,18 @@ def _deliver_channel(
         channel, limiter, pending, lambda: app.clock.now().timestamp(), on_send=on_send, on_result=on_result
     )
     result.deferred += len(report.deferred)
+
+
+def _seeded_limiter(app: App, name: str, channel: Channel, now: datetime) -> RateLimiter:
+    """After a restart, count what this channel sent in the last ten minutes, so a restart cannot add a
+    burst on top of a full window (DingTalk blocks a robot for 10 minutes when its limit is exceeded)."""
+    with transaction(app.sessions) as session:
+        recent = session.scalars(
+            select(AlertOutbox.sent_at)
+            .where(AlertOutbox.channel == name, AlertOutbox.sent_at >= now - timedelta(minutes=10))
+            .distinct()
+        ).all()
+    return RateLimiter(channel.rate, RateState(sent=sorted(t.timestamp() for t in recent if t is not None)))
 
 
 def _priority(row: AlertOutbox) -> int:

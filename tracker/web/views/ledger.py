@@ -93,9 +93,11 @@ def index() -> ResponseReturnValue:
         filters, label = _filters(u)
         rows = ledger_rows(db(), filters)
     except UserError as exc:
-        return render_template(
-            "ledger.html", error=exc.message, rows=[], columns=[], total=0, **_options()
-        ), 400
+        today = to_beijing(now()).date()
+        page = render_template(
+            "ledger.html", error=exc.message, rows=[], columns=[], total=0, today=today, **_options()
+        )
+        return page, 400
     columns = [c for c in LEDGER_COLUMNS if c.header in PAGE_COLUMNS]
     table = [(r, [cell_text(c.get(r), c.kind) for c in columns]) for r in rows[:PAGE_ROWS]]
     return render_template(
