@@ -110,7 +110,7 @@ def init_app(flask_app: Flask) -> None:
         "commitment_status": lambda s: STATUS_NAMES.get(s, s),
         "role_name": lambda r: ROLES.get(r, r),
         "basis_name": lambda b: BASIS_NAMES.get(b, b),
-        "delta": humanize_delta,
+        "left": lambda seconds: humanize_delta(seconds) if seconds < 0 else f"剩余{humanize_delta(seconds)}",
     }
     flask_app.jinja_env.filters.update(filters)
     flask_app.jinja_env.globals.update(GRADES=GRADES, ROLES=ROLES)
