@@ -7,6 +7,7 @@ next batch is read only after the oldest result has been written out.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 from collections import deque
@@ -24,7 +25,7 @@ def analyze_batch(texts: list[str]) -> list[JsonRow]:
 
 
 def _warm_up() -> None:
-    """Pool initializer: load jieba and the model before the first batch arrives."""
+    """Load jieba, the model and the lexicon (all loaded lazily and once per process)."""
     analyze_batch(["预热"])
 
 
@@ -40,7 +41,11 @@ def analyze_stream(lines: Iterable[str], workers: int = 2, batch_size: int = 256
         for batch in batches(lines, batch_size):
             yield from analyze_batch(batch)
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_warm_up) as pool:
+    # Load jieba and the model here, before forking: the workers then share those pages with this
+    # process (copy-on-write) instead of each building its own copy.
+    _warm_up()
+    gc.freeze()  # keep the collector from touching (and so copying) the shared objects in the workers
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
         pending: deque[AsyncResult[list[JsonRow]]] = deque()
         for batch in batches(lines, batch_size):
             pending.append(pool.apply_async(analyze_batch, (batch,)))

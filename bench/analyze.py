@@ -71,38 +71,53 @@ def make_texts(pool: list[str], n: int, seed: int = 4) -> list[str]:
     return out
 
 
-def tree_rss_kib(root_pid: int) -> int:
-    """Sum of VmRSS over a process and its descendants (Linux /proc)."""
+def _kib(text: str, key: str) -> int:
+    for line in text.splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_memory_kib(root_pid: int) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) over a process and its descendants (Linux /proc).
+
+    RSS counts pages shared between the forked workers once per process; PSS splits them, so the PSS
+    sum is the memory the analysis really occupies.
+    """
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/status"):
+    for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":", 1) for line in stat.read_text().splitlines() if ":" in line)
+            text = status.read_text()
         except OSError:
             continue
-        pid, ppid = int(fields["Pid"]), int(fields["PPid"])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [root_pid]
+        children.setdefault(_kib(text, "PPid"), []).append(_kib(text, "Pid"))
+    rss = pss = 0
+    stack = [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        rss += _kib(rollup, "Rss")
+        pss += _kib(rollup, "Pss")
         stack.extend(children.get(pid, []))
-    return total
+    return rss, pss
 
 
-def run_analyze(path: Path, workers: int) -> tuple[float, int, int]:
-    """Seconds, peak single-process RSS (KiB), peak tree RSS (KiB) of `yuqing analyze`."""
+def run_analyze(path: Path, workers: int) -> tuple[float, int, int, int]:
+    """Seconds and peak memory (KiB: largest single RSS, tree RSS sum, tree PSS sum) of `yuqing analyze`."""
     cmd = [sys.executable, "-m", "tracker.cli", "analyze", "--workers", str(workers)]
-    peak_tree = 0
+    peak_rss = peak_pss = 0
     t0 = time.monotonic()
     with path.open("rb") as stdin, tempfile.TemporaryFile() as stdout:
         proc = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, cwd=ROOT)
 
         def sample() -> None:
-            nonlocal peak_tree
+            nonlocal peak_rss, peak_pss
             while proc.poll() is None:
-                peak_tree = max(peak_tree, tree_rss_kib(proc.pid))
+                rss, pss = tree_memory_kib(proc.pid)
+                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
                 time.sleep(0.05)
 
         sampler = threading.Thread(target=sample)
@@ -118,7 +133,7 @@ def run_analyze(path: Path, workers: int) -> tuple[float, int, int]:
     if len(lines) != n_in:
         raise SystemExit(f"输出 {len(lines)} 行，输入 {n_in} 行")
     peak_single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, peak_single, peak_tree
+    return elapsed, peak_single, peak_rss, peak_pss
 
 
 def run_baseline(texts: list[str]) -> float:
@@ -148,12 +163,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "texts.txt"
         path.write_text("\n".join(texts) + "\n", encoding="utf-8")
-        elapsed, single, tree = run_analyze(path, args.workers)
+        elapsed, single, tree_rss, tree_pss = run_analyze(path, args.workers)
     ours = len(texts) / elapsed
     print(
         f"yuqing analyze（--workers {args.workers}，含进程启动与模型加载）：{elapsed:.1f} 秒，{ours:.0f} 条/秒"
     )
-    print(f"  峰值常驻内存：单个进程最大 {single / 1024:.0f} MiB；进程树合计 {tree / 1024:.0f} MiB")
+    print(
+        f"  峰值内存：单个进程 RSS 最大 {single / 1024:.0f} MiB；进程树 RSS 合计 {tree_rss / 1024:.0f} MiB"
+        f"（共享页重复计算），PSS 合计 {tree_pss / 1024:.0f} MiB"
+    )
 
     step = max(1, len(texts) // args.baseline_n)
     subset = texts[::step][: args.baseline_n]

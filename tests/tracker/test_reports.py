@@ -16,6 +16,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from tests.tracker.test_ledger import World, bj, build_world
+from tracker.app import App
 from tracker.cli import main
 from tracker.errors import UserError
 from tracker.reports import daily_brief, parse_period, render_html, scorecard_report, write_docx
@@ -265,3 +266,48 @@ def test_cli_report_daily(cli: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "10个工作日内答复" in cells  # still overdue
     assert "权威信息发布" not in cells  # nothing was due on 30 December
+
+
+def test_ledger_and_reports_on_data_made_by_the_services(sqlite_app: App) -> None:
+    """Posts through ingest, obligations from the policy sweep, a response and a commitment through the
+    services: the ledger, the scorecard and the brief agree with what the services stored."""
+    from tests.conftest import T0
+    from tests.tracker.helpers import food_story
+    from tracker.commitments import add_commitment
+    from tracker.db import transaction
+    from tracker.ledger import LedgerFilters, ledger_rows
+    from tracker.models import Incident, Obligation
+    from tracker.responses import log_response
+    from tracker.sweep import run
+
+    app = sqlite_app
+    incident_id = food_story(T0)[0].incident_id
+    run(app, T0 + timedelta(hours=1))
+    published = T0 + timedelta(hours=2)
+    with transaction(app.sessions) as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        logged = log_response(
+            session, incident, form="通报", published_at=published, actor="张三", now=published
+        )
+        add_commitment(session, logged.response, content="12月15日前完成整改", due_at=T0 + timedelta(days=22),
+                       actor="张三", now=published)  # fmt: skip
+        effect = dict(logged.response.effect)
+        met = {ob.id for ob in logged.satisfied}
+    with app.sessions() as session:
+        rows = ledger_rows(session, LedgerFilters())
+        n_obligations = len(session.query(Obligation).all())
+        report = scorecard_report(session, parse_period("2026-11"), published)
+        brief = daily_brief(session, app.settings, date(2026, 11, 23), published)
+    assert rows and len(rows) == n_obligations and {r.incident_id for r in rows} == {incident_id}
+    assert met, "the 通报 should meet at least one obligation"
+    for r in rows:
+        if r.obligation_id in met:
+            assert (r.response_form, r.met_at, r.state) == ("通报", published, "met")
+            assert r.effect is not None and r.effect.before_posts == effect["before"]["posts"]
+        assert [c.content for c in r.commitments] == ["12月15日前完成整改"]
+    due_in_nov = [r for r in rows if parse_period("2026-11").start <= r.due_at < parse_period("2026-11").end]
+    assert report.total.due == len(due_in_nov)
+    assert report.total.on_time == sum(r.state == "met" for r in due_in_nov)
+    assert brief.new_incidents == 1 and [r.form for r in brief.responses] == ["通报"]
+    assert brief.top_incidents[0].id == incident_id and brief.top_incidents[0].posts == 6

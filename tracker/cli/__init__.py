@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from tracker.errors import UserError
 
@@ -24,8 +26,40 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with Chinese headings and help option; subcommand parsers inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{_zh(message)}\n")
+
+
+_ARGPARSE_ZH = (
+    (re.compile(r"the following arguments are required: (.*)"), r"缺少必需的参数：\1"),
+    (re.compile(r"unrecognized arguments: (.*)"), r"无法识别的参数：\1"),
+    (re.compile(r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)"), r"参数 \1：无效的选项 \2（可选：\3）"),
+    (re.compile(r"argument (.*?): invalid int value: (.*)"), r"参数 \1：应为整数，实际是 \2"),
+    (re.compile(r"argument (.*?): expected one argument"), r"参数 \1 需要一个值"),
+)
+
+
+def _zh(message: str) -> str:
+    """argparse's own messages in Chinese (users read the CLI in Chinese)."""
+    for pattern, replacement in _ARGPARSE_ZH:
+        if pattern.match(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="yuqing", description="舆情回应跟踪 (yuqing) 命令行")
+    parser = ChineseArgumentParser(prog="yuqing", description="舆情回应跟踪 (yuqing) 命令行")
     parser.add_argument("--config", help="配置文件路径（默认取 YUQING_CONFIG 或 ./yuqing.toml）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in COMMAND_MODULES:

@@ -33,8 +33,12 @@ from tracker.reports.periods import Period, beijing_midnight, parse_period
 def register(sub: Any) -> None:
     export = sub.add_parser("export", help="导出数据").add_subparsers(dest="what", metavar="对象")
     p = export.add_parser("ledger", help="导出舆情回应台账（每项回应时限一行）为 Excel 或 CSV")
-    p.add_argument("--from", dest="date_from", help="开始日期 YYYY-MM-DD（北京时间，含当日）")
-    p.add_argument("--to", dest="date_to", help="结束日期 YYYY-MM-DD（北京时间，含当日）")
+    p.add_argument(
+        "--from", dest="date_from", metavar="YYYY-MM-DD", help="开始日期 YYYY-MM-DD（北京时间，含当日）"
+    )
+    p.add_argument(
+        "--to", dest="date_to", metavar="YYYY-MM-DD", help="结束日期 YYYY-MM-DD（北京时间，含当日）"
+    )
     p.add_argument("--period", help="考核周期，代替 --from/--to：2026、2026H1、2026Q3、2026-11")
     p.add_argument(
         "--by",
@@ -59,7 +63,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_report_units)
 
     p = report.add_parser("daily", help="每日舆情简报（Word 或网页）")
-    p.add_argument("--date", help="日期 YYYY-MM-DD（北京时间，默认今天）")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="日期 YYYY-MM-DD（北京时间，默认今天）")
     p.add_argument("--format", choices=["docx", "html"], default="docx")
     p.add_argument("--out", help="输出文件（默认 每日舆情简报_日期.扩展名；html 可用 - 输出到标准输出）")
     p.set_defaults(func=cmd_report_daily)

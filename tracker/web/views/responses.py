@@ -93,8 +93,16 @@ def _posted_rows() -> list[Row]:
 def _render(response: Response, rows: list[Row], error: str = "", status: int = 200) -> tuple[str, int]:
     session = db()
     incident = incident_or_abort(session, response.incident_id)
-    met = list(session.scalars(select(Obligation).where(Obligation.response_id == response.id)))
-    existing = list(session.scalars(select(Commitment).where(Commitment.response_id == response.id)))
+    # incident_id first: it is indexed, response_id is not
+    mine = (Obligation.incident_id == response.incident_id, Obligation.response_id == response.id)
+    met = list(session.scalars(select(Obligation).where(*mine)))
+    existing = list(
+        session.scalars(
+            select(Commitment).where(
+                Commitment.incident_id == response.incident_id, Commitment.response_id == response.id
+            )
+        )
+    )
     return (
         render_template(
             "response_commitments.html",

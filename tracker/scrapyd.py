@@ -1,0 +1,280 @@
+"""Scale-out runner (`crawl.runner = "scrapyd"`): each crawl is posted to the least busy Scrapyd node and
+followed until it finishes; the CrawlRun is finished exactly like a local one.
+
+The node runs `scrapy crawl <kind> -a source=<name>` with its own environment: YUQING_CONFIG points at a
+yuqing.toml whose database is the shared PostgreSQL, so the crawl stores posts and reports health itself
+(crawlers/health.py). Here we only choose a node, schedule, wait and record what the node could not:
+every node down, a lost node, a timeout. Those become source failures with a Chinese message, never a
+traceback. Nodes must have yuqing installed and the project registered (docs/deployment.md).
+
+`python -m tracker.scrapyd [--config PATH]` checks every configured node and prints what it finds.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker.app import App
+from tracker.crawl_runner import CrawlSummary, _begin_run, _finish_run, _source
+from tracker.db import transaction
+from tracker.models import CrawlRun, Source
+
+log = logging.getLogger(__name__)
+PROJECT = "yuqing"
+POLL_S = 1.0
+HTTP_TIMEOUT_S = 10.0
+#: a node that does not answer for this long while our job is on it: the job is given up as lost
+LOST_AFTER_S = 60.0
+
+# Node choice is serialised in this process: two crawls starting together would otherwise both read the
+# same load and pick the same node. Ties go to the node chosen least recently (round robin).
+_pick_lock = threading.Lock()
+_last_used: dict[str, int] = {}
+_sequence = itertools.count()
+
+
+class NodeError(Exception):
+    """One node could not do what we asked; the message is Chinese and names the node."""
+
+
+@dataclass(frozen=True)
+class Node:
+    url: str  # base URL without credentials: safe to log and to store in CrawlRun.node
+    auth: str | None = None  # "Basic …" header from user:password in the configured URL
+
+    @classmethod
+    def parse(cls, raw: str) -> Node:
+        parts = urllib.parse.urlsplit(raw.strip())
+        host = parts.hostname or ""
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port:
+            netloc += f":{parts.port}"
+        auth = None
+        if parts.username:
+            user = urllib.parse.unquote(parts.username)
+            password = urllib.parse.unquote(parts.password or "")
+            auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        path = parts.path.rstrip("/")
+        return cls(f"{parts.scheme}://{netloc}{path}", auth)
+
+    def call(self, endpoint: str, params: list[tuple[str, str]] | None = None, post: bool = False) -> Any:
+        """One Scrapyd JSON API call. Scrapyd reports errors as {"status": "error"} with HTTP 200."""
+        query = urllib.parse.urlencode(params or [])
+        url = f"{self.url}/{endpoint}"
+        data = query.encode() if post else None
+        if query and not post:
+            url += "?" + query
+        request = urllib.request.Request(url, data=data, method="POST" if post else "GET")
+        if self.auth:
+            request.add_header("Authorization", self.auth)
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+                body = json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            hint = "（用户名或密码错误）" if exc.code == 401 else ""
+            raise NodeError(f"节点 {self.url} 返回 HTTP {exc.code}{hint}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise NodeError(f"节点 {self.url} 无法连接：{reason}") from None
+        except ValueError:
+            raise NodeError(f"节点 {self.url} 的 {endpoint} 返回的不是 JSON（地址是否指向 Scrapyd？）") from None
+        if not isinstance(body, dict) or body.get("status") == "error":
+            message = body.get("message") if isinstance(body, dict) else body
+            raise NodeError(f"节点 {self.url} 拒绝请求 {endpoint}：{message}")
+        return body
+
+    def load(self) -> int:
+        status = self.call("daemonstatus.json")
+        return int(status.get("pending", 0)) + int(status.get("running", 0))
+
+
+class AllNodesDown(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("；".join(errors))
+        self.errors = errors
+
+
+def crawl_settings(app: App) -> list[tuple[str, str]]:
+    """The [crawl] settings a local crawl gets through its environment, passed to the node as Scrapy
+    settings so every node crawls with the scheduler's configuration."""
+    c = app.settings.crawl
+    size = c.max_response_mb * 1024 * 1024
+    values = {
+        "USER_AGENT": c.user_agent,
+        "ROBOTSTXT_OBEY": str(c.obey_robots),
+        "DOWNLOAD_MAXSIZE": str(size),
+        "DOWNLOAD_WARNSIZE": str(size // 2),
+    }
+    return [("setting", f"{key}={value}") for key, value in values.items()]
+
+
+def schedule(app: App, kind: str, name: str) -> tuple[Node, str]:
+    """Post the crawl to the least busy node that accepts it; AllNodesDown when none does."""
+    nodes = [Node.parse(raw) for raw in app.settings.crawl.scrapyd_nodes]
+    params = [("project", PROJECT), ("spider", kind), ("source", name), *crawl_settings(app)]
+    errors: list[str] = []
+    with _pick_lock:
+        ranked: list[tuple[int, int, Node]] = []
+        for node in nodes:
+            try:
+                ranked.append((node.load(), _last_used.get(node.url, -1), node))
+            except NodeError as exc:
+                errors.append(str(exc))
+        for _load, _used, node in sorted(ranked, key=lambda r: (r[0], r[1])):
+            try:
+                jobid = str(node.call("schedule.json", params, post=True)["jobid"])
+            except (NodeError, KeyError) as exc:
+                errors.append(str(exc) if isinstance(exc, NodeError) else f"节点 {node.url} 未返回任务编号")
+                continue
+            _last_used[node.url] = next(_sequence)
+            return node, jobid
+    raise AllNodesDown(errors or ["未配置 Scrapyd 节点（crawl.scrapyd_nodes）"])
+
+
+@dataclass
+class JobOutcome:
+    error: str | None = None
+    kind: str | None = None  # failure kind when we record it ourselves; None lets the node's report stand
+    log_url: str = ""
+
+
+def _job_state(jobs: dict[str, Any], jobid: str) -> tuple[str | None, dict[str, Any]]:
+    for state in ("pending", "running", "finished"):
+        for job in jobs.get(state) or []:
+            if job.get("id") == jobid:
+                return state, job
+    return None, {}
+
+
+def wait_for_job(node: Node, jobid: str, timeout_s: float) -> JobOutcome:
+    """Poll listjobs.json until the job finishes. A timeout kills the job (like the local runner)."""
+    t0 = time.monotonic()
+    last_answer = t0
+    while True:
+        try:
+            state, job = _job_state(node.call("listjobs.json", [("project", PROJECT)]), jobid)
+            last_answer = time.monotonic()
+        except NodeError as exc:
+            if time.monotonic() - last_answer > LOST_AFTER_S:
+                return JobOutcome(f"与节点失去联系超过 {LOST_AFTER_S:.0f} 秒：{exc}", "network")
+            state, job = "unknown", {}
+        if state == "finished":
+            return JobOutcome(log_url=f"{node.url}{job.get('log_url') or ''}")
+        if state is None:
+            return JobOutcome(f"节点 {node.url} 上找不到任务 {jobid}（节点可能已重启）", "crashed")
+        if time.monotonic() - t0 > timeout_s:
+            _cancel(node, jobid)
+            return JobOutcome(f"抓取超过 {timeout_s:.0f} 秒被终止（节点 {node.url}，任务 {jobid}）", "timeout")
+        time.sleep(POLL_S)
+
+
+def _cancel(node: Node, jobid: str) -> None:
+    try:
+        node.call("cancel.json", [("project", PROJECT), ("job", jobid), ("signal", "KILL")], post=True)
+    except NodeError as exc:
+        log.warning("无法取消节点上的任务 %s：%s", jobid, exc)
+
+
+def run_on_scrapyd(app: App, name: str) -> CrawlSummary:
+    """Crawl now on a Scrapyd node and wait. Records a CrawlRun (with the node) like the local runner."""
+    name, kind = _source(app, name)
+    started = app.clock.now()
+    t0 = time.monotonic()
+    try:
+        node, jobid = schedule(app, kind, name)
+    except AllNodesDown as exc:
+        message = f"所有 Scrapyd 节点都不可用：{exc}"
+        log.error("来源 %s：%s", name, message)
+        run_id = _begin_run(app, name, started, "scrapyd")
+        _record_failure(app, name, "network", message)
+        return _finish_run(app, name, run_id, started, time.monotonic() - t0, message)
+    log.info("来源 %s 已投递到节点 %s（任务 %s）", name, node.url, jobid)
+    run_id = _begin_run(app, name, started, "scrapyd", node.url)
+    outcome = wait_for_job(node, jobid, app.settings.crawl.timeout_s)
+    error = outcome.error
+    if outcome.kind is not None and error is not None:
+        _record_failure(app, name, outcome.kind, error)
+    elif not _reported_since(app, name, run_id):
+        # The node's crawl process died before its health report (crash, OOM, missing config).
+        error = f"节点上的抓取进程未报告结果，日志：{outcome.log_url}"
+    return _finish_run(app, name, run_id, started, time.monotonic() - t0, error, node.url)
+
+
+def _reported_since(app: App, name: str, run_id: int) -> bool:
+    with transaction(app.sessions) as session:
+        run = session.get(CrawlRun, run_id)
+        source = session.scalar(select(Source).where(Source.name == name))
+        assert run is not None and source is not None
+        return source.last_crawl_at is not None and source.last_crawl_at >= run.started_at
+
+
+def _record_failure(app: App, name: str, kind: str, message: str) -> None:
+    from tracker.health import record_crawl
+
+    with transaction(app.sessions) as session:
+        source = session.scalar(select(Source).where(Source.name == name))
+        assert source is not None  # _begin_run has synced the catalog
+        record_crawl(session, app.settings, source, False, kind, message, {}, app.clock.now())
+
+
+def check_nodes(app: App) -> list[str]:
+    """One Chinese line per problem found on the configured nodes (empty: all nodes ready)."""
+    kinds = sorted({s.kind for s in app.settings.sources if s.enabled})
+    problems: list[str] = []
+    for raw in app.settings.crawl.scrapyd_nodes:
+        node = Node.parse(raw)
+        try:
+            load = node.load()
+            projects = node.call("listprojects.json").get("projects") or []
+            if PROJECT not in projects:
+                problems.append(f"节点 {node.url}：未注册项目 {PROJECT}（见 docs/deployment.md）")
+                continue
+            spiders = node.call("listspiders.json", [("project", PROJECT)]).get("spiders") or []
+        except NodeError as exc:
+            problems.append(str(exc))
+            continue
+        missing = [k for k in kinds if k not in spiders]
+        if missing:
+            problems.append(f"节点 {node.url}：缺少爬虫 {'、'.join(missing)}（yuqing 版本是否一致？）")
+            continue
+        print(f"节点 {node.url}：正常，项目 {PROJECT}，爬虫 {len(spiders)} 个，排队与运行中 {load} 个")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from tracker.app import load_app
+    from tracker.errors import UserError
+
+    parser = argparse.ArgumentParser(prog="python -m tracker.scrapyd", description="检查 Scrapyd 抓取节点")
+    parser.add_argument("--config", help="配置文件路径（默认取 YUQING_CONFIG 或 ./yuqing.toml）")
+    args = parser.parse_args(argv)
+    try:
+        app = load_app(args.config)
+    except UserError as exc:
+        print(f"错误：{exc}")
+        return exc.exit_code
+    if not app.settings.crawl.scrapyd_nodes:
+        print("未配置 Scrapyd 节点（crawl.scrapyd_nodes）")
+        return 2
+    problems = check_nodes(app)
+    for line in problems:
+        print(line)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
