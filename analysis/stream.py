@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.pool import AsyncResult
 
-JsonRow = dict[str, object]
 
+def analyze_batch(texts: list[str]) -> list[str]:
+    """Worker function (module level so it pickles): one JSON line per text.
 
-def analyze_batch(texts: list[str]) -> list[JsonRow]:
-    """Worker function (module level so it pickles): JSON-ready analyses of one batch."""
+    Serialising in the worker keeps the parent, which only reads and writes, off the critical path.
+    """
     from analysis.pipeline import analyze
 
-    return [a.to_json() for a in analyze(texts)]
+    return [json.dumps(a.to_json(), ensure_ascii=False) for a in analyze(texts)]
 
 
 def _warm_up() -> None:
@@ -35,8 +37,9 @@ def batches(lines: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
-def analyze_stream(lines: Iterable[str], workers: int = 2, batch_size: int = 256) -> Iterator[JsonRow]:
-    """Analyse texts lazily; ``workers == 1`` runs in this process (no pool)."""
+def analyze_stream(lines: Iterable[str], workers: int = 2, batch_size: int = 256) -> Iterator[str]:
+    """JSON lines (``Analysis.to_json``) for texts, lazily and in order; ``workers == 1`` runs in this
+    process (no pool)."""
     if workers <= 1:
         for batch in batches(lines, batch_size):
             yield from analyze_batch(batch)
@@ -45,11 +48,14 @@ def analyze_stream(lines: Iterable[str], workers: int = 2, batch_size: int = 256
     # process (copy-on-write) instead of each building its own copy.
     _warm_up()
     gc.freeze()  # keep the collector from touching (and so copying) the shared objects in the workers
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pending: deque[AsyncResult[list[JsonRow]]] = deque()
-        for batch in batches(lines, batch_size):
-            pending.append(pool.apply_async(analyze_batch, (batch,)))
-            if len(pending) >= 2 * workers:
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: deque[AsyncResult[list[str]]] = deque()
+            for batch in batches(lines, batch_size):
+                pending.append(pool.apply_async(analyze_batch, (batch,)))
+                if len(pending) >= 2 * workers:
+                    yield from pending.popleft().get()
+            while pending:
                 yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
+    finally:
+        gc.unfreeze()

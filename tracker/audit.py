@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.models import AuditEvent
 
@@ -38,6 +38,17 @@ def _digest(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+_HEAD_KEY = "yuqing_audit_head"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, transaction: SessionTransaction) -> None:
+    # The cached head is only valid inside the transaction that holds the append lock; flushes open and
+    # close inner transactions, which must not drop it.
+    if transaction.parent is None:
+        session.info.pop(_HEAD_KEY, None)
+
+
 def record(
     session: Session,
     actor: str,
@@ -48,15 +59,18 @@ def record(
     now: datetime,
 ) -> AuditEvent:
     """Append one event in the caller's transaction (so the change and its audit row commit together)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders: two transactions reading the same last hash would fork the chain.
-        session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-    session.flush()
-    last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-    prev = last.hash if last else GENESIS
+    prev = session.info.get(_HEAD_KEY)
+    if prev is None:
+        if session.get_bind().dialect.name == "postgresql":
+            # Serialise appenders: two transactions reading the same last hash would fork the chain.
+            session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+        # (SQLite: BEGIN IMMEDIATE already serialises writers.)
+        last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        prev = last or GENESIS
     at = now.replace(microsecond=0)
     clean = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
-    event = AuditEvent(
+    digest = _digest(prev, at, actor, action, entity, entity_id, clean)
+    event_row = AuditEvent(
         at=at,
         actor=actor,
         action=action,
@@ -64,11 +78,11 @@ def record(
         entity_id=entity_id,
         payload=clean,
         prev_hash=prev,
-        hash=_digest(prev, at, actor, action, entity, entity_id, clean),
+        hash=digest,
     )
-    session.add(event)
-    session.flush()
-    return event
+    session.add(event_row)
+    session.info[_HEAD_KEY] = digest  # later appends in this transaction chain onto it without a query
+    return event_row
 
 
 @dataclass(frozen=True)

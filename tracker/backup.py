@@ -33,7 +33,6 @@ from sqlalchemy.pool import NullPool
 from tracker import backup_db
 from tracker.app import App
 from tracker.clock import to_beijing
-from tracker.db import transaction
 from tracker.errors import UserError
 
 FORMAT = "yuqing-backup"
@@ -41,6 +40,7 @@ VERSION = 1
 DB_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 COUNTED = ("incidents", "posts", "obligations", "responses", "commitments", "alert_outbox", "audit_events")
 SQLITE_MAGIC = b"SQLite format 3\x00"
+VAR_NAMES = ("author.salt", "audit.anchor", "outbox.journal")
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,8 @@ def backend_of(app: App) -> str:
 def var_files(app: App) -> dict[str, Path]:
     from tracker.outbox import journal_path
 
-    return {
-        "author.salt": app.path(app.settings.privacy.author_salt_file),
-        "audit.anchor": app.path("var/audit.anchor"),
-        "outbox.journal": journal_path(app),
-    }
+    paths = (app.path(app.settings.privacy.author_salt_file), app.path("var/audit.anchor"), journal_path(app))
+    return dict(zip(VAR_NAMES, paths, strict=True))
 
 
 def sqlite_path(app: App) -> Path:
@@ -218,6 +215,9 @@ def read_manifest(archive: Path) -> Manifest:
         raise UserError(f"{archive} 不是 yuqing 备份文件（清单内容不对）")
     if data.get("version") != VERSION:
         raise UserError(f"{archive} 的备份格式版本 {data.get('version')} 不受支持，请升级程序")
+    files = data.get("files", [])
+    if not isinstance(files, list) or not set(files) <= set(VAR_NAMES):
+        raise UserError(f"{archive} 不是 yuqing 备份文件（清单内容不对：files）")
     fields = {k: data[k] for k in Manifest.__dataclass_fields__ if k in data}
     return Manifest(**fields)
 
@@ -228,4 +228,3 @@ def _raw_manifest(path: Path) -> Manifest:
         return Manifest("sqlite", "", _revision(engine), _counts(engine), raw=True)
     finally:
         engine.dispose()
-

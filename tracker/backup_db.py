@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 
 from tracker.errors import UserError
 
@@ -117,7 +117,11 @@ _SEARCH_PATH = re.compile(r"(?:-c\s*|--)search_path\s*=\s*([^\s]+)")
 def pg_target(url: str) -> PgTarget:
     parsed = make_url(url)
     env = {"PGPASSWORD": parsed.password} if parsed.password else {}
-    uri = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # URL.set(password=None) would keep the password ("None" means unchanged there): build a new URL.
+    bare = URL.create(
+        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
+    )
+    uri = bare.render_as_string(hide_password=False)
     found = _SEARCH_PATH.search(str(parsed.query.get("options", "")))
     schemas: tuple[str, ...] = ()
     if found:

@@ -197,6 +197,7 @@ class Obligation(Base):
     __table_args__ = (
         Index("ix_obligations_state_due", "state", "due_at"),
         Index("ix_obligations_state_check", "state", "next_check_at"),
+        Index("ix_obligations_state_provisional", "state", "provisional"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
@@ -240,7 +241,11 @@ class Response(Base):
 
 class Commitment(Base):
     __tablename__ = "commitments"
-    __table_args__ = (Index("ix_commitments_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_commitments_status_due", "status", "due_at"),
+        Index("ix_commitments_status_provisional", "status", "provisional"),
+        Index("ix_commitments_status_periodic", "status", "periodic"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))

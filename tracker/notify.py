@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from alerts.messages import format_alert
@@ -21,11 +23,19 @@ from tracker.settings_schema import Settings
 FALLBACK_ROUTE = Route(name="默认", channels=("console://",))
 
 
+_routes_cache: dict[int, tuple[Settings, list[Route]]] = {}
+
+
 def routes_from_settings(settings: Settings) -> list[Route]:
+    """The configured routes (built once per settings object: the sweep asks for every alert)."""
     from alerts.route_config import routes_from_config
     from tracker.validation import route_dicts
 
-    return list(routes_from_config(route_dicts(settings)))
+    cached = _routes_cache.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        cached = (settings, list(routes_from_config(route_dicts(settings))))
+        _routes_cache[id(settings)] = cached
+    return cached[1]
 
 
 def queue(
@@ -50,34 +60,37 @@ def queue(
         targets = match_routes(routes, event)
     if not routes:
         targets = [FALLBACK_ROUTE]
-    new = 0
-    for route in targets:
-        for i, channel in enumerate(route.channels):
-            row_key = f"{key}|{route.name}|{i}"
-            if session.scalar(select(AlertOutbox.id).where(AlertOutbox.dedupe_key == row_key)):
-                continue
-            session.add(
-                AlertOutbox(
-                    dedupe_key=row_key,
-                    route=route.name,
-                    channel=channel,
-                    event=event.kind,
-                    incident_id=incident_id,
-                    title=title,
-                    body=body,
-                    mentions=list(dict.fromkeys([*route.mention_mobiles, *mentions])),
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            )
-            new += 1
-    session.flush()
-    return new
+    rows = [
+        {
+            "dedupe_key": f"{key}|{route.name}|{i}",
+            "route": route.name,
+            "channel": channel,
+            "event": event.kind,
+            "incident_id": incident_id,
+            "title": title,
+            "body": body,
+            "mentions": list(dict.fromkeys([*route.mention_mobiles, *mentions])),
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "failed": False,
+        }
+        for route in targets
+        for i, channel in enumerate(route.channels)
+    ]
+    if not rows:
+        return 0
+    # One statement, and the unique dedupe key decides: a row queued before (by an earlier sweep, another
+    # process or before a restart) is left alone. That is what makes queueing idempotent.
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(AlertOutbox).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def incident_event(session: Session, incident: Incident, kind: str, stage: int = 0) -> AlertEvent:
-    units = tuple(session.scalars(select(Unit.name).where(Unit.id.in_([u.unit_id for u in incident.units]))))
-    lead = session.get(Unit, incident.lead_unit_id) if incident.lead_unit_id else None
+    units = tuple(link.unit.name for link in incident.units)
+    lead = incident.lead_unit
     if lead is not None and lead.name not in units:
         units = (lead.name, *units)
     return AlertEvent(

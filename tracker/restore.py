@@ -82,7 +82,11 @@ def _restore_sqlite(app: App, archive: Path, manifest: Manifest) -> list[Path]:
     target = sqlite_path(app)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as tmp:
-        staged = {"database": archive} if manifest.raw else _extract(archive, Path(tmp), manifest)
+        if manifest.raw:  # copied first: the file may be the very .before-restore we are about to replace
+            staged = {"database": Path(tmp) / DB_MEMBER["sqlite"]}
+            backup_db.sqlite_copy(archive, staged["database"], check=False)
+        else:
+            staged = _extract(archive, Path(tmp), manifest)
         backup_db.check_integrity(staged["database"])
         app.engine.dispose()  # no pooled connection of ours may hold the old pages
         before = backup_db.sqlite_restore(staged["database"], target, app.settings.database.busy_timeout_ms)

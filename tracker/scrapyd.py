@@ -89,15 +89,27 @@ class Node:
             reason = getattr(exc, "reason", exc)
             raise NodeError(f"节点 {self.url} 无法连接：{reason}") from None
         except ValueError:
-            raise NodeError(f"节点 {self.url} 的 {endpoint} 返回的不是 JSON（地址是否指向 Scrapyd？）") from None
+            raise NodeError(
+                f"节点 {self.url} 的 {endpoint} 返回的不是 JSON（地址是否指向 Scrapyd？）"
+            ) from None
         if not isinstance(body, dict) or body.get("status") == "error":
-            message = body.get("message") if isinstance(body, dict) else body
-            raise NodeError(f"节点 {self.url} 拒绝请求 {endpoint}：{message}")
+            message = " ".join(str(body.get("message") if isinstance(body, dict) else body).split())
+            raise NodeError(f"节点 {self.url} 拒绝请求 {endpoint}：{message[:300]}{_hint(message)}")
         return body
 
     def load(self) -> int:
         status = self.call("daemonstatus.json")
         return int(status.get("pending", 0)) + int(status.get("running", 0))
+
+
+def _hint(message: str) -> str:
+    if "no active project" in message:
+        return "（节点的环境缺少 SCRAPY_SETTINGS_MODULE=crawlers.settings，见 deploy/scrapyd.env.example）"
+    if "project 'yuqing' not found" in message:
+        return "（节点的 scrapyd.conf 缺少 [settings] yuqing = crawlers.settings）"
+    if "ModuleNotFoundError" in message:
+        return "（节点上未安装 yuqing 或其依赖）"
+    return ""
 
 
 class AllNodesDown(Exception):
@@ -176,7 +188,9 @@ def wait_for_job(node: Node, jobid: str, timeout_s: float) -> JobOutcome:
             return JobOutcome(f"节点 {node.url} 上找不到任务 {jobid}（节点可能已重启）", "crashed")
         if time.monotonic() - t0 > timeout_s:
             _cancel(node, jobid)
-            return JobOutcome(f"抓取超过 {timeout_s:.0f} 秒被终止（节点 {node.url}，任务 {jobid}）", "timeout")
+            return JobOutcome(
+                f"抓取超过 {timeout_s:.0f} 秒被终止（节点 {node.url}，任务 {jobid}）", "timeout"
+            )
         time.sleep(POLL_S)
 
 

@@ -157,6 +157,12 @@ def test_fast_path_equals_snownlp_bayes_classify() -> None:
     model = default_model()
     assert model.odds is not None
     slow = SentimentModel(classifier=model.classifier, version=model.version)  # no precomputed table
-    texts = ["不满意", "市民反映道路积水严重", "感谢政府及时处理", "这家店的菜一般般，送餐还算快", "完全没见过的词汇组合"]
+    texts = [
+        "不满意",
+        "市民反映道路积水严重",
+        "感谢政府及时处理",
+        "这家店的菜一般般，送餐还算快",
+        "完全没见过的词汇组合",
+    ]
     for text in texts:
         assert model.score(text) == pytest.approx(slow.score(text), abs=1e-9)

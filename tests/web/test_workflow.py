@@ -177,6 +177,8 @@ def test_merge_and_split(env: Env) -> None:
     merged = _get(env, Incident, env.ids.inc_c)
     assert merged.status == "merged" and merged.merged_into_id == env.ids.inc_b  # type: ignore[attr-defined]
     assert post(duty, f"/incidents/{env.ids.inc_b}/merge", {"others": str(env.ids.inc_c)}).status_code == 400
+    target = duty.get(f"/incidents/{env.ids.inc_b}").get_data(as_text=True)
+    assert f'已并入本事件：<a href="/incidents/{env.ids.inc_c}">' in target
     r = post(
         duty, f"/incidents/{env.ids.inc_a}/split", {"post_ids": [str(env.ids.post_a)], "title": "拆出的事件"}
     )
@@ -190,6 +192,7 @@ def test_merge_and_split(env: Env) -> None:
 
 def test_close_removes_from_dashboard_and_reopen(env: Env) -> None:
     duty = env.client("duty")
+    assert f'/incidents/{env.ids.inc_b}"' in duty.get("/").get_data(as_text=True)  # now cached
     assert post(duty, f"/incidents/{env.ids.inc_b}/close", {"reason": "已处置完毕"}).status_code == 302
     assert f'/incidents/{env.ids.inc_b}"' not in duty.get("/").get_data(as_text=True)
     assert post(duty, f"/incidents/{env.ids.inc_b}/reopen").status_code == 302

@@ -44,7 +44,10 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 _ARGPARSE_ZH = (
     (re.compile(r"the following arguments are required: (.*)"), r"缺少必需的参数：\1"),
     (re.compile(r"unrecognized arguments: (.*)"), r"无法识别的参数：\1"),
-    (re.compile(r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)"), r"参数 \1：无效的选项 \2（可选：\3）"),
+    (
+        re.compile(r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)"),
+        r"参数 \1：无效的选项 \2（可选：\3）",
+    ),
     (re.compile(r"argument (.*?): invalid int value: (.*)"), r"参数 \1：应为整数，实际是 \2"),
     (re.compile(r"argument (.*?): expected one argument"), r"参数 \1 需要一个值"),
 )

@@ -156,8 +156,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise UserError("--workers 与 --batch-size 必须为正整数")
     lines = (line.rstrip("\r\n") for line in _stdin_lines())
     out = sys.stdout
-    for n, result in enumerate(analyze_stream(lines, workers=args.workers, batch_size=args.batch_size), 1):
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    for n, row in enumerate(analyze_stream(lines, workers=args.workers, batch_size=args.batch_size), 1):
+        out.write(row + "\n")
         if n % args.batch_size == 0:  # a reader downstream sees results batch by batch, not at the end
             out.flush()
     out.flush()

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from tracker.app import App
 from tracker.web import context, filters, security
 from tracker.web.access import login_required_hook
+from tracker.web.cache import PageCache
 from tracker.web.keys import load_secret_key
 
 BLUEPRINTS = (
@@ -62,6 +63,7 @@ def create_app(app: App, environ: Mapping[str, str] | None = None) -> Flask:
     flask_app.json.ensure_ascii = False  # type: ignore[attr-defined]
     flask_app.extensions["yuqing"] = app
     flask_app.extensions["yuqing_revoked"] = context.RevokedLogins()
+    flask_app.extensions["yuqing_cache"] = PageCache()
     flask_app.before_request(context.load_user)
     flask_app.before_request(login_required_hook)
     security.init_app(flask_app, https)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from flask import Flask, current_app, g, session
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.app import App
@@ -66,7 +67,7 @@ def db() -> Session:
 
 
 @contextmanager
-def write() -> Iterator[Session]:
+def write(changes_data: bool = True) -> Iterator[Session]:
     """The request's session as one unit of work: commit on success, roll back on any error.
 
     Writes use the request's own session rather than a second one: on SQLite every transaction takes the
@@ -79,6 +80,8 @@ def write() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    if changes_data:  # the dashboard shows the change at once (a login changes nothing it shows)
+        current_app.extensions["yuqing_cache"].invalidate()
 
 
 def now() -> datetime:
@@ -147,7 +150,14 @@ def load_user() -> None:
         return
     iat = session.get("iat")
     expired = not isinstance(iat, int | float) or now().timestamp() - iat > ABSOLUTE_LIFETIME.total_seconds()
-    row = db().get(User, uid) if isinstance(uid, int) else None
+    found = (
+        db()
+        .execute(select(User, Unit.name).outerjoin(Unit, Unit.id == User.unit_id).where(User.id == uid))
+        .first()
+        if isinstance(uid, int)
+        else None
+    )
+    row, unit_name = (found[0], found[1]) if found else (None, None)
     key = current_app.secret_key.encode("utf-8")  # type: ignore[union-attr]
     if (
         expired
@@ -158,8 +168,7 @@ def load_user() -> None:
     ):
         session.clear()
         return
-    unit = db().get(Unit, row.unit_id) if row.unit_id else None
-    g.user = CurrentUser(row.id, row.username, row.role, row.unit_id, unit.name if unit else "")
+    g.user = CurrentUser(row.id, row.username, row.role, row.unit_id, unit_name or "")
 
 
 def close_db(_exc: BaseException | None) -> None:

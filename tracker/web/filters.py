@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask
 
@@ -18,7 +18,6 @@ from tracker.auth import ROLES
 from tracker.clock import fmt_beijing, iso_beijing
 from tracker.commitments import STATUS_NAMES
 from tracker.deadlines import warning_times
-from tracker.models import Obligation
 
 OBLIGATION_STATES = {
     "pending": "进行中",
@@ -47,7 +46,18 @@ class Countdown:
         return iso_beijing(self.warn_at) or ""
 
 
-def countdown(ob: Obligation, now: datetime, fractions: list[float]) -> Countdown:
+class Deadline(Protocol):
+    """An obligation, or the dashboard's cached copy of one."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def start_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime: ...
+
+
+def countdown(ob: Deadline, now: datetime, fractions: list[float]) -> Countdown:
     """Colour by state: pending (ok), warning (past the first warning point), breached."""
     if ob.state not in ("pending", "breached"):
         return Countdown(ob.due_at, None, "done", OBLIGATION_STATES.get(ob.state, ob.state))

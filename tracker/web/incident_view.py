@@ -69,75 +69,66 @@ class IncidentPage:
     sources: dict[int, str]
     chart: dict[str, Any]
     audit: list[AuditEvent]
-    merged_from: list[Incident] = field(default_factory=list)
+    merged_from: list[int] = field(default_factory=list)
     unit_names: dict[int, str] = field(default_factory=dict)
+    all_units: list[Unit] = field(default_factory=list)
+
+
+def _rows(session: Session, model: Any, iid: int, order: Any) -> list[Any]:
+    return list(session.scalars(select(model).where(model.incident_id == iid).order_by(order)))
+
+
+def _posts(session: Session, iid: int, page: int) -> tuple[list[Post], dict[int, str]]:
+    """One page of posts, newest first, with their sources' names."""
+    rows = session.execute(
+        select(Post, Source.name)
+        .join(Source, Source.id == Post.source_id)
+        .where(Post.incident_id == iid)
+        .order_by(func.coalesce(Post.published_at, Post.fetched_at).desc(), Post.id.desc())
+        .limit(POSTS_PER_PAGE)
+        .offset((page - 1) * POSTS_PER_PAGE)
+    ).all()
+    return [p for p, _ in rows], {p.source_id: name for p, name in rows}
 
 
 def load_page(
     session: Session, incident: Incident, now: datetime, fractions: list[float], page: int
 ) -> IncidentPage:
     iid = incident.id
-    unit_ids = [
-        row.unit_id for row in session.scalars(select(IncidentUnit).where(IncidentUnit.incident_id == iid))
-    ]
-    obligations = list(
-        session.scalars(select(Obligation).where(Obligation.incident_id == iid).order_by(Obligation.due_at))
-    )
-    responses = list(
-        session.scalars(select(Response).where(Response.incident_id == iid).order_by(Response.published_at))
-    )
-    commitments = list(
-        session.scalars(select(Commitment).where(Commitment.incident_id == iid).order_by(Commitment.id))
-    )
-    consultations = list(
-        session.scalars(select(Consultation).where(Consultation.incident_id == iid).order_by(Consultation.at))
-    )
+    unit_ids = list(session.scalars(select(IncidentUnit.unit_id).where(IncidentUnit.incident_id == iid)))
+    obligations = _rows(session, Obligation, iid, Obligation.due_at)
+    responses = _rows(session, Response, iid, Response.published_at)
+    commitments = _rows(session, Commitment, iid, Commitment.id)
+    consultations = _rows(session, Consultation, iid, Consultation.at)
     satisfied: dict[int, list[Obligation]] = {}
     for ob in obligations:
         if ob.response_id:
             satisfied.setdefault(ob.response_id, []).append(ob)
-    posts = list(
-        session.scalars(
-            select(Post)
-            .where(Post.incident_id == iid)
-            .order_by(func.coalesce(Post.published_at, Post.fetched_at).desc(), Post.id.desc())
-            .limit(POSTS_PER_PAGE)
-            .offset((page - 1) * POSTS_PER_PAGE)
-        )
-    )
-    post_total = session.scalar(select(func.count()).select_from(Post).where(Post.incident_id == iid)) or 0
-    all_unit_ids = {
-        *unit_ids,
-        incident.lead_unit_id,
-        *(c.unit_id for c in commitments),
-        *(r.unit_id for r in responses),
-    }
-    units = {
-        u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_([u for u in all_unit_ids if u])))
-    }
-    source_ids = {p.source_id for p in posts}
-    sources = dict(session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids))).all())
+    posts, sources = _posts(session, iid, page)
+    chart, counted = post_chart(session, iid)
+    if counted >= CHART_POST_LIMIT:  # the chart stopped counting: count them all
+        counted = session.scalar(select(func.count()).select_from(Post).where(Post.incident_id == iid)) or 0
+    # Units are few (the offices of one city or county): one query serves names and the forms.
+    all_units = list(session.scalars(select(Unit).order_by(Unit.name)))
+    by_id = {u.id: u for u in all_units}
     return IncidentPage(
         incident=incident,
-        lead_unit=units.get(incident.lead_unit_id or 0),
-        units=[units[u] for u in unit_ids if u in units],
-        grade_history=list(
-            session.scalars(
-                select(GradeChange).where(GradeChange.incident_id == iid).order_by(GradeChange.at)
-            )
-        ),
+        lead_unit=by_id.get(incident.lead_unit_id or 0),
+        units=[by_id[u] for u in unit_ids if u in by_id],
+        grade_history=_rows(session, GradeChange, iid, GradeChange.at),
         obligations=[(ob, countdown(ob, now, fractions)) for ob in obligations],
         responses=responses,
         satisfied=satisfied,
         commitments=commitments,
         consultations=consultations,
         posts=posts,
-        post_total=post_total,
+        post_total=counted,
         sources=sources,
-        chart=post_chart(session, iid),
+        chart=chart,
         audit=_audit(session, iid, obligations, responses, commitments, consultations),
-        merged_from=list(session.scalars(select(Incident).where(Incident.merged_into_id == iid))),
-        unit_names={k: v.name for k, v in units.items()},
+        merged_from=_merged_from(session, iid),
+        unit_names={u.id: u.name for u in all_units},
+        all_units=all_units,
     )
 
 
@@ -170,15 +161,28 @@ def _audit(
     )
 
 
-def post_chart(session: Session, iid: int) -> dict[str, Any]:
-    """Posts and negative share per hour (per day when the incident spans more than three days)."""
+def _merged_from(session: Session, iid: int) -> list[int]:
+    """Incidents folded into this one, from the audit trail (indexed by entity; merged_into_id is not)."""
+    payloads = session.scalars(
+        select(AuditEvent.payload).where(
+            AuditEvent.entity == "incident",
+            AuditEvent.entity_id == iid,
+            AuditEvent.action == "incident.merge",
+        )
+    )
+    return sorted({int(p["merged"]) for p in payloads if isinstance(p, dict) and "merged" in p})
+
+
+def post_chart(session: Session, iid: int) -> tuple[dict[str, Any], int]:
+    """Posts and negative share per hour (per day when the incident spans more than three days), and how
+    many posts were counted (at most CHART_POST_LIMIT)."""
     rows = session.execute(
         select(func.coalesce(Post.published_at, Post.fetched_at), Post.sentiment)
         .where(Post.incident_id == iid)
         .limit(CHART_POST_LIMIT)
     ).all()
     if not rows:
-        return {"labels": [], "posts": [], "negative_share": []}
+        return {"labels": [], "posts": [], "negative_share": []}, 0
     times = [to_beijing(t) for t, _ in rows]
     daily = max(times) - min(times) > timedelta(days=3)
     fmt = "%m-%d" if daily else "%m-%d %H时"
@@ -187,11 +191,12 @@ def post_chart(session: Session, iid: int) -> dict[str, Any]:
         b = buckets.setdefault(t.strftime(fmt), [0, 0])
         b[0] += 1
         b[1] += int(sentiment < 0.5)
-    return {
+    chart = {
         "labels": list(buckets),
         "posts": [b[0] for b in buckets.values()],
         "negative_share": [round(b[1] / b[0] * 100, 1) for b in buckets.values()],
     }
+    return chart, len(rows)
 
 
 def describe_payload(payload: dict[str, Any]) -> str:

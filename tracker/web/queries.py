@@ -1,13 +1,11 @@
 """Read-only queries behind the dashboard: open incidents by nearest deadline, counts, the 7-day trend.
 
-Everything is bounded: one page of incidents, one grouped count per facet, and a 7-day window of posts
-(indexed on published_at). The trend is cached briefly because it is the same for everyone.
+Everything is bounded: one page of incidents, one grouped count, and a 7-day window of posts (indexed on
+published_at). Results are plain values so that tracker.web.cache can share them between requests.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,36 +16,59 @@ from sqlalchemy.orm import Session
 from analysis.taxonomy import GRADE_ORDER, GRADES, category_name
 from tracker.clock import to_beijing
 from tracker.models import Incident, IncidentUnit, Obligation, Post, Unit
-from tracker.web.filters import Countdown, countdown
 
 OPEN_STATES = ("pending", "breached")
 
 
 @dataclass(frozen=True)
+class DashIncident:
+    """What the dashboard shows of an incident: plain values, safe to cache and share between requests."""
+
+    id: int
+    title: str
+    category: str
+    effective_grade: str
+    grade_confirmed: bool
+    post_count: int
+    negative_share: float
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    kind: str
+    start_at: datetime
+    due_at: datetime
+    state: str
+    provisional: bool
+
+
+@dataclass(frozen=True)
 class DashRow:
-    incident: Incident
-    obligation: Obligation | None
-    countdown: Countdown | None
+    incident: DashIncident
+    obligation: NextDeadline | None
     lead_unit: str
     open_obligations: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    rows: list[DashRow]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
 
 
 def _scope(query: Any, where: ColumnElement[bool] | None) -> Any:
     return query if where is None else query.where(where)
 
 
-def count_open(session: Session, where: ColumnElement[bool] | None) -> int:
-    q = _scope(select(func.count()).select_from(Incident).where(Incident.status == "open"), where)
-    return int(session.scalar(q) or 0)
+def dashboard(session: Session, where: ColumnElement[bool] | None, page: int, per_page: int) -> Dashboard:
+    rows = open_incidents(session, where, page, per_page)
+    facets, total = facet_counts(session, where)
+    return Dashboard(rows, total, facets)
 
 
 def open_incidents(
-    session: Session,
-    where: ColumnElement[bool] | None,
-    now: datetime,
-    fractions: list[float],
-    page: int = 1,
-    per_page: int = 50,
+    session: Session, where: ColumnElement[bool] | None, page: int = 1, per_page: int = 50
 ) -> list[DashRow]:
     """Open incidents, the one with the nearest unmet deadline first (breached ones are past due, so they
     lead); incidents with no open deadline follow, hottest first."""
@@ -81,56 +102,51 @@ def open_incidents(
     for inc in incidents:
         mine = obs.get(inc.id, [])
         first = mine[0] if mine else None
-        cd = countdown(first, now, fractions) if first else None
-        rows.append(DashRow(inc, first, cd, names.get(inc.lead_unit_id or 0, ""), len(mine)))
+        nd = (
+            NextDeadline(first.kind, first.start_at, first.due_at, first.state, first.provisional)
+            if first
+            else None
+        )
+        item = DashIncident(
+            inc.id,
+            inc.title,
+            inc.category,
+            inc.effective_grade,
+            inc.grade_confirmed,
+            inc.post_count,
+            inc.negative_share,
+        )
+        rows.append(DashRow(item, nd, names.get(inc.lead_unit_id or 0, ""), len(mine)))
     return rows
 
 
-def facet_counts(session: Session, where: ColumnElement[bool] | None) -> dict[str, list[tuple[str, int]]]:
-    """Open incidents by category and by effective grade (confirmed, else suggested)."""
-    base = select(func.count()).select_from(Incident).where(Incident.status == "open")
-    by_cat = session.execute(
-        _scope(base.add_columns(Incident.category).group_by(Incident.category), where)
-    ).all()
+def facet_counts(
+    session: Session, where: ColumnElement[bool] | None
+) -> tuple[dict[str, list[tuple[str, int]]], int]:
+    """Open incidents by category and by effective grade (confirmed, else suggested), and their total:
+    one grouped query."""
     grade = func.coalesce(Incident.grade, Incident.suggested_grade)
-    by_grade = dict(
-        (g, n) for n, g in session.execute(_scope(base.add_columns(grade).group_by(grade), where)).all()
+    q = (
+        select(Incident.category, grade, func.count())
+        .where(Incident.status == "open")
+        .group_by(Incident.category, grade)
     )
-    return {
-        "category": sorted(((category_name(c), int(n)) for n, c in by_cat), key=lambda x: -x[1]),
-        "grade": [(GRADES[g], int(by_grade.get(g, 0))) for g in reversed(GRADE_ORDER)],
+    by_cat: dict[str, int] = {}
+    by_grade: dict[str, int] = {}
+    for cat, g, n in session.execute(_scope(q, where)).all():
+        by_cat[cat] = by_cat.get(cat, 0) + int(n)
+        by_grade[g] = by_grade.get(g, 0) + int(n)
+    facets = {
+        "category": sorted(((category_name(c), n) for c, n in by_cat.items()), key=lambda x: -x[1]),
+        "grade": [(GRADES[g], by_grade.get(g, 0)) for g in reversed(GRADE_ORDER)],
     }
-
-
-class _TTLCache:
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any | None:
-        with self._lock:
-            hit = self._data.get(key)
-            return hit[1] if hit and hit[0] > time.monotonic() else None
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            if len(self._data) > 500:
-                self._data.clear()
-            self._data[key] = (time.monotonic() + self.ttl, value)
-
-
-_trend_cache = _TTLCache(ttl=60.0)
+    return facets, sum(by_cat.values())
 
 
 def trend(session: Session, now: datetime, unit_id: int | None, days: int = 7) -> dict[str, Any]:
     """Posts per day (Beijing dates) and the negative share, over the last ``days`` days. For a unit user
     only the posts of its incidents count."""
     start_day = to_beijing(now).date() - timedelta(days=days - 1)
-    key = (start_day, unit_id, days, now.replace(second=0, microsecond=0) if unit_id else None)
-    cached = _trend_cache.get(key)
-    if cached is not None:
-        return dict(cached)
     since = datetime.combine(start_day, datetime.min.time(), tzinfo=to_beijing(now).tzinfo)
     q = select(Post.published_at, Post.sentiment).where(Post.published_at >= since, Post.published_at <= now)
     if unit_id is not None:
@@ -151,7 +167,6 @@ def trend(session: Session, now: datetime, unit_id: int | None, days: int = 7) -
             round(n / t * 100, 1) if t else None for n, t in zip(negatives, totals, strict=True)
         ],
     }
-    _trend_cache.put(key, result)
     return result
 
 

@@ -47,7 +47,7 @@ def login() -> WzResponse | str | tuple[str, int]:
     if wait > 0:
         message = f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试"
         return render_template("login.html", error=message, username=username, next=next_url), 429
-    with write() as session:
+    with write(changes_data=False) as session:
         found = authenticate(session, username, password)
         if found is None:
             lim.failed(username, client_ip())

@@ -4,10 +4,8 @@ error next to the form (and the user's input kept) when the service refuses."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
 
 from analysis.taxonomy import GRADE_ORDER, GRADES
-from tracker.models import Unit
 from tracker.responses import FORMS
 from tracker.web.access import incident_or_abort
 from tracker.web.context import db, now, yq
@@ -36,7 +34,7 @@ def render_incident(
             pages=max(1, -(-data.post_total // POSTS_PER_PAGE)),
             errors=errors or {},
             values=values,
-            all_units=list(session.scalars(select(Unit).order_by(Unit.name))),
+            all_units=data.all_units,
             grades=[(g, GRADES[g]) for g in reversed(GRADE_ORDER)],
             forms=FORMS,
             dispositions=DISPOSITIONS,

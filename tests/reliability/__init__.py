@@ -1,0 +1,1 @@
+"""Reliability: backups, retention, disk full, bad input, secrets (issue 8)."""

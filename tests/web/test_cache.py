@@ -1,0 +1,83 @@
+"""The dashboard's shared cache: expiry, invalidation by writes, one computation at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tracker.web.cache import PageCache
+
+
+def test_expiry_and_invalidate() -> None:
+    clock = [0.0]
+    cache = PageCache(timer=lambda: clock[0])
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get_or("k", 10, compute) == 1
+    clock[0] = 9.9
+    assert cache.get_or("k", 10, compute) == 1
+    clock[0] = 10.1
+    assert cache.get_or("k", 10, compute) == 2
+    cache.invalidate()
+    assert cache.get_or("k", 10, compute) == 3
+    assert cache.get_or("other", 10, compute) == 4
+
+
+def test_one_computation_for_concurrent_misses() -> None:
+    cache = PageCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "value"
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or("k", 10, slow))) for _ in range(6)]
+    threads[0].start()
+    started.wait(5)
+    for t in threads[1:]:
+        t.start()
+    time.sleep(0.05)
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert results == ["value"] * 6 and len(calls) == 1
+
+
+def test_stale_value_served_while_refreshing() -> None:
+    clock = [0.0]
+    cache = PageCache(timer=lambda: clock[0])
+    assert cache.get_or("k", 1, lambda: "old") == "old"
+    clock[0] = 5.0
+    inside, release = threading.Event(), threading.Event()
+
+    def refresh() -> str:
+        inside.set()
+        release.wait(5)
+        return "new"
+
+    leader = threading.Thread(target=lambda: cache.get_or("k", 1, refresh))
+    leader.start()
+    inside.wait(5)
+    assert cache.get_or("k", 1, lambda: "unexpected") == "old"  # no wait, previous value
+    release.set()
+    leader.join(5)
+    assert cache.get_or("k", 100, lambda: "unexpected") == "new"
+
+
+def test_result_computed_before_a_write_is_not_kept() -> None:
+    cache = PageCache()
+
+    def compute_then_write() -> str:
+        cache.invalidate()  # a write lands while the old figures are being computed
+        return "before-write"
+
+    assert cache.get_or("k", 10, compute_then_write) == "before-write"
+    assert cache.get_or("k", 10, lambda: "after-write") == "after-write"
