@@ -7,9 +7,11 @@ once and only when text is actually analysed (``import analysis`` stays light).
 Sentiment features are jieba words with two rules a bag of words cannot learn by itself:
 - negation: a negator and the next content word become one token, ``不满意`` → ``不_满意``,
   ``没有回复`` → ``不_回复``, ``毫无作为`` → ``不_作为`` (all negators share the ``不_`` prefix so the
-  few thousand training texts are not split over a dozen spellings of "not");
+  few thousand training texts are not split over a dozen spellings of "not"), plus a generic ``不``
+  marker so that an unseen ``不_X`` still leans the way negations usually do;
 - degree: an intensifier (很/非常/太…) repeats the word it modifies, doubling its weight in the
   naive-Bayes sum; the intensifier itself carries no sentiment and is dropped.
+Weibo emoticons split by jieba are joined back (``[怒]``), emoji and ！？ count, stop words do not.
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ def batches(lines: Iterable[str], size: int) -> Iterator[list[str]]:
 
 def analyze_stream(lines: Iterable[str], workers: int = 2, batch_size: int = 256) -> Iterator[str]:
     """JSON lines (``Analysis.to_json``) for texts, lazily and in order; ``workers == 1`` runs in this
-    process (no pool)."""
+    process (no pool). With a pool, the model is loaded here first and the workers are forked from this
+    process (POSIX only), sharing its memory."""
     if workers <= 1:
         for batch in batches(lines, batch_size):
             yield from analyze_batch(batch)

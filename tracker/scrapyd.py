@@ -143,12 +143,15 @@ def schedule(app: App, kind: str, name: str) -> tuple[Node, str]:
             try:
                 ranked.append((node.load(), _last_used.get(node.url, -1), node))
             except NodeError as exc:
+                log.warning("跳过不可用的节点：%s", exc)
                 errors.append(str(exc))
         for _load, _used, node in sorted(ranked, key=lambda r: (r[0], r[1])):
             try:
                 jobid = str(node.call("schedule.json", params, post=True)["jobid"])
             except (NodeError, KeyError) as exc:
-                errors.append(str(exc) if isinstance(exc, NodeError) else f"节点 {node.url} 未返回任务编号")
+                message = str(exc) if isinstance(exc, NodeError) else f"节点 {node.url} 未返回任务编号"
+                log.warning("节点未接受抓取任务，改投下一个：%s", message)
+                errors.append(message)
                 continue
             _last_used[node.url] = next(_sequence)
             return node, jobid

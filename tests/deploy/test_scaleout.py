@@ -4,6 +4,7 @@ misconfigured node is skipped, and a crawl that runs too long is killed and reco
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from tracker.migrate import upgrade
 from tracker.models import CrawlRun, Post, Source
 from tracker.replay.content import POSTS
 from tracker.replay.server import ReplayServer
+from tracker.scrapyd import check_nodes
 
 pytestmark = pytest.mark.slow
 SOURCES = {"临江新闻网": "news", "临江论坛": "bbs", "临江市长信箱": "board"}
@@ -134,15 +136,26 @@ def test_crawls_spread_across_nodes_and_store_nothing_twice(cluster: Cluster) ->
     assert total == len(posts)
 
 
-def test_dead_and_unregistered_nodes_are_skipped(cluster: Cluster, tmp_path: Path) -> None:
+def test_dead_and_unregistered_nodes_are_skipped(
+    cluster: Cluster, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     bare = ScrapydNode(tmp_path / "bare", cluster.config, register_project=False)
     try:
         app = load_app(str(cluster.config))
-        good = cluster.nodes[0]
-        app.settings.crawl.scrapyd_nodes = [f"http://127.0.0.1:{free_port()}", bare.config_url, good.config_url]
-        summary = run_crawl(app, "临江新闻网")
+        good, dead = cluster.nodes[0], f"http://127.0.0.1:{free_port()}"
+        app.settings.crawl.scrapyd_nodes = [dead, bare.config_url, good.config_url]
+        with caplog.at_level(logging.WARNING, logger="tracker.scrapyd"):
+            summary = run_crawl(app, "临江新闻网")
         assert summary.ok, summary.line()
         assert summary.node == good.node.url
+        skipped = "\n".join(r.getMessage() for r in caplog.records)
+        assert f"节点 {dead} 无法连接" in skipped
+        assert f"节点 {bare.node.url} 拒绝请求 schedule.json" in skipped and "[settings]" in skipped
+
+        problems = check_nodes(app)  # what `python -m tracker.scrapyd` prints
+        assert len(problems) == 2
+        assert any(dead in p for p in problems) and any(f"{bare.node.url}：未注册项目" in p for p in problems)
+        assert f"节点 {good.node.url}：正常" in capsys.readouterr().out
         status = bare.node.call("daemonstatus.json")
         assert status["pending"] == status["running"] == status["finished"] == 0
         app.engine.dispose()

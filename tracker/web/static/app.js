@@ -3,6 +3,8 @@
    this PC's clock is measured once, so a wrong PC clock does not move deadlines. */
 (function () {
   "use strict";
+  // Charts take space only where a script can draw them (see .js .chart in app.css).
+  document.documentElement.classList.add("js");
 
   function humanize(seconds) {
     var overdue = seconds < 0;
