@@ -19,7 +19,7 @@ from collections.abc import Hashable, Iterable
 from functools import lru_cache
 from typing import Final
 
-from analysis.features import merge_emoticons, words
+from analysis.features import has_alnum, merge_emoticons, words
 from analysis.normalize import normalize
 
 BITS: Final = 64
@@ -73,7 +73,7 @@ def hash_words(words: list[str]) -> list[str]:
             if close > 0:
                 i = close + 1
                 continue
-        elif not word.startswith("[") and any(ch.isalnum() for ch in word):
+        elif not word.startswith("[") and has_alnum(word):
             out.append(word.casefold())
         i += 1
     return out

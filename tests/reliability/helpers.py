@@ -66,6 +66,12 @@ def build_ledger(app: App, start: datetime = T0) -> int:
     return incident_id
 
 
+def post_text(n: int) -> str:
+    """Distinct, realistic and long (~5 KB): a full page of a message-board complaint."""
+    line = f"第{n}号留言：建设路与人民路交叉口雨后积水严重，电动车熄火，行人只能绕行，希望有关部门尽快疏通排水管道。"
+    return line * 30
+
+
 def snapshot(engine: Engine, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every model table, ordered by primary key."""
     out: dict[str, list[tuple[Any, ...]]] = {}

@@ -48,6 +48,7 @@ class Seeded:
 def build_app(tmp_path: Path, *, public: bool = False, host: str = "127.0.0.1") -> App:
     auth.SCRYPT_LOG2_N = 10  # tests: cheap hashes (the format stores the cost, so this is safe)
     settings = Settings()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     settings.database.url = f"sqlite:///{tmp_path / 'web.db'}"
     settings.root = str(tmp_path)
     settings.web.public_disclosure = public

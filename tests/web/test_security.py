@@ -221,28 +221,33 @@ def test_session_cookie_flags(make_env: Callable[..., Env]) -> None:
     cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     env.app.settings.web.base_url = "https://yuqing.example.gov.cn"
-    secure = create_app(env.app, environ={}).test_client().get("/login")
+    secure = create_app(env.app, environ={"YUQING_SECRET_KEY": STRONG_KEY}).test_client().get("/login")
     assert "Secure" in secure.headers["Set-Cookie"]
     assert "max-age" in secure.headers["Strict-Transport-Security"]
 
 
+STRONG_KEY = "k3J9-qT7vLx2_Pz8WmN4rYb6HdC1uFs5aGe0"
+
+
 def test_secret_key_rules(tmp_path: Path) -> None:
     prod = build_app(tmp_path, host="0.0.0.0")
-    for weak in (
-        {},
-        {"YUQING_SECRET_KEY": ""},
-        {"YUQING_SECRET_KEY": "changeme"},
-        {"YUQING_SECRET_KEY": "short"},
-    ):
+    weak_values = ["", "changeme", "short", "CHANGE-ME-48-RANDOM-CHARACTERS-0123456789", "a" * 40]
+    for weak in weak_values:
         with pytest.raises(ConfigError, match="YUQING_SECRET_KEY"):
-            create_app(prod, environ=weak)
-    strong = "k" * 20 + "Q9x-" * 5
-    assert create_app(prod, environ={"YUQING_SECRET_KEY": strong}).secret_key == strong
-    dev_dir = tmp_path / "dev"
-    dev_dir.mkdir()
-    dev = build_app(dev_dir)
+            create_app(prod, environ={"YUQING_SECRET_KEY": weak})
+    with pytest.raises(ConfigError, match="生产环境"):
+        create_app(prod, environ={})
+    assert create_app(prod, environ={"YUQING_SECRET_KEY": STRONG_KEY}).secret_key == STRONG_KEY
+    # behind nginx: listening on loopback, but the site is public → production rules
+    behind_proxy = build_app(tmp_path / "proxy", host="127.0.0.1")
+    behind_proxy.settings.web.base_url = "https://yuqing.example.gov.cn"
+    with pytest.raises(ConfigError, match="生产环境"):
+        create_app(behind_proxy, environ={})
+    dev = build_app(tmp_path / "dev")
+    with pytest.raises(ConfigError):  # a copied placeholder is refused even on a single PC
+        create_app(dev, environ={"YUQING_SECRET_KEY": "CHANGE-ME-48-RANDOM-CHARACTERS-0123456789"})
     first = create_app(dev, environ={}).secret_key
-    key_file = dev_dir / "var" / "web_secret.key"
+    key_file = tmp_path / "dev" / "var" / "web_secret.key"
     assert key_file.exists() and key_file.stat().st_mode & 0o777 == 0o600
     assert create_app(dev, environ={}).secret_key == first  # kept across restarts
 

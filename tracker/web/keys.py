@@ -1,8 +1,10 @@
 """The session signing key. It comes from the environment variable named by ``web.secret_key_env``.
 
-On a loopback host (development, a single office PC) a missing key is generated once and kept under
-``var/`` so sessions survive restarts. On any other host a missing, short or well-known key refuses to
-start: a guessable key lets anyone forge a logged-in session.
+Development (the server listens on a loopback address and ``base_url`` points at one too: a single office
+PC): a missing key is generated once and kept under ``var/`` so sessions survive restarts. Production (any
+other host, or a public ``base_url`` such as a site behind nginx): a missing key refuses to start. In both,
+a key that is set but short or a copied placeholder ("CHANGE-ME…") refuses to start: a guessable key lets
+anyone forge a logged-in session.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from tracker.app import App
 from tracker.errors import ConfigError
@@ -23,26 +26,51 @@ WEAK_KEYS = frozenset(
 
 
 def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
+    if host == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
 
+PLACEHOLDER_WORDS = ("change", "example", "placeholder", "your", "xxxx")
+HOW_TO = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def is_weak(key: str) -> bool:
+    low = key.lower()
+    return (
+        len(key) < MIN_KEY_LENGTH
+        or low in WEAK_KEYS
+        or any(word in low for word in PLACEHOLDER_WORDS)
+        or len(set(key)) < 10
+    )
+
+
+def is_development(app: App) -> bool:
+    """Listening on loopback with a loopback base_url: one PC. A loopback listener behind nginx with a
+    public base_url is production."""
+    web = app.settings.web
+    return is_loopback(web.host) and is_loopback(urlsplit(web.base_url).hostname or "")
+
+
 def load_secret_key(app: App, environ: Mapping[str, str]) -> str:
     web = app.settings.web
     key = environ.get(web.secret_key_env, "").strip()
-    if is_loopback(web.host):
-        return key or _dev_key(app)
-    if key.lower() in WEAK_KEYS or len(key) < MIN_KEY_LENGTH:
+    if key and is_weak(key):
         raise ConfigError(
-            f"网页服务监听 {web.host}（非本机地址）时必须设置会话密钥：请在环境变量 {web.secret_key_env} "
-            f"中设置至少 {MIN_KEY_LENGTH} 个字符的随机字符串，例如 python -c "
-            '"import secrets; print(secrets.token_urlsafe(48))" 生成的值'
+            f"环境变量 {web.secret_key_env} 中的会话密钥过短或是示例占位值：请改为至少 {MIN_KEY_LENGTH} 个字符的"
+            f"随机字符串（可用 {HOW_TO} 生成）"
         )
-    return key
+    if key:
+        return key
+    if is_development(app):
+        return _dev_key(app)
+    raise ConfigError(
+        f"网页服务用于生产环境（监听 {web.host}，网址 {web.base_url}）时必须设置会话密钥：请在环境变量 "
+        f"{web.secret_key_env} 中设置至少 {MIN_KEY_LENGTH} 个字符的随机字符串（可用 {HOW_TO} 生成）"
+    )
 
 
 def _dev_key(app: App) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 15:35:53.739495
+Create Date: 2026-11-23 15:47:03.512863
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("hash"),
     )
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_events_entity", ["entity", "entity_id"], unique=False)
+
     op.create_table(
         "calendar_notices",
         sa.Column("year", sa.Integer(), nullable=False),
@@ -484,5 +487,8 @@ def downgrade() -> None:
     op.drop_table("scheduler_lock")
     op.drop_table("calendar_overrides")
     op.drop_table("calendar_notices")
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_events_entity")
+
     op.drop_table("audit_events")
     # ### end Alembic commands ###
