@@ -92,22 +92,29 @@ def element_text(element: etree._Element) -> str:
 
 
 def _walk(element: etree._Element, pieces: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in _DROP_TAGS or not tag:  # comments and processing instructions have non-str tags
-        if element.tail:
-            pieces.append(element.tail)
-        return
-    block = tag.lower() in _BLOCK_TAGS
-    if block:
-        pieces.append("\n")
-    if element.text:
-        pieces.append(element.text)
-    for child in element:
-        _walk(child, pieces)
-    if block:
-        pieces.append("\n")
-    if element.tail:
-        pieces.append(element.tail)
+    """Text of a subtree with line breaks around block elements. Iterative, not recursive: hostile or
+    broken pages nest 100,000 levels deep (unclosed tables), far past Python's recursion limit."""
+    # Each stack entry is an element to open, or a string to emit when its element closes.
+    stack: list[etree._Element | str] = [element]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            pieces.append(item)
+            continue
+        tag = item.tag if isinstance(item.tag, str) else ""
+        if tag in _DROP_TAGS or not tag:  # comments and processing instructions have non-str tags
+            if item.tail:
+                pieces.append(item.tail)
+            continue
+        block = tag.lower() in _BLOCK_TAGS
+        closing = ("\n" if block else "") + (item.tail or "")
+        if closing:
+            stack.append(closing)
+        stack.extend(reversed(list(item)))
+        if block:
+            pieces.append("\n")
+        if item.text:
+            pieces.append(item.text)
 
 
 def clean_text(text: str) -> str:

@@ -80,9 +80,13 @@ def parse_time(raw: str | int | float | None, fetched_at: datetime, tz: tzinfo =
         return _from_epoch(float(text))
     local_now = fetched_at.astimezone(tz)
     for reader in (_read_weibo, _read_rfc822, _read_absolute, _read_relative, _read_day_word, _read_partial):
-        result = reader(text, local_now, tz)
-        if result is not None:
-            return result.astimezone(UTC)
+        try:
+            result = reader(text, local_now, tz)
+            if result is not None:
+                return result.astimezone(UTC)
+        except (OverflowError, ValueError):
+            # "99999999天前" or "0001-01-01 00:00:00" falls outside what datetime can hold: unreadable
+            return None
     return None
 
 

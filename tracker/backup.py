@@ -20,7 +20,7 @@ import os
 import shutil
 import tarfile
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,9 +94,9 @@ def sqlite_path(app: App) -> Path:
     return Path(database)
 
 
-def default_backup_path(app: App, now: datetime, label: str = "") -> Path:
+def default_backup_path(app: App, now: datetime, label: str = "", folder: Path | None = None) -> Path:
     stamp = to_beijing(now).strftime("%Y%m%d-%H%M%S")
-    folder = app.path("var/backups")
+    folder = folder or app.path("var/backups")
     path = folder / f"yuqing-{stamp}{label}.tar.gz"
     n = 2
     while path.exists():  # two backups within one second must not overwrite each other
@@ -108,9 +108,8 @@ def default_backup_path(app: App, now: datetime, label: str = "") -> Path:
 def backup(app: App, out: Path | None = None, label: str = "") -> BackupResult:
     backend = backend_of(app)
     now = app.clock.now()
-    if out is not None and out.is_dir():
-        out = out / default_backup_path(app, now, label).name
-    out = out or default_backup_path(app, now, label)
+    if out is None or out.is_dir():
+        out = default_backup_path(app, now, label, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     try:
@@ -119,7 +118,7 @@ def backup(app: App, out: Path | None = None, label: str = "") -> BackupResult:
             staged = _stage(files, ("audit.anchor", "author.salt"), Path(tmp))
             manifest = _dump_database(app, backend, Path(tmp) / DB_MEMBER[backend], now)
             staged += _stage(files, ("outbox.journal",), Path(tmp))
-            manifest = Manifest(**{**asdict(manifest), "files": staged})
+            manifest = replace(manifest, files=staged)
             _write_archive(partial, Path(tmp), manifest, now)
         os.replace(partial, out)
     except OSError as exc:
@@ -218,6 +217,14 @@ def read_manifest(archive: Path) -> Manifest:
     files = data.get("files", [])
     if not isinstance(files, list) or not set(files) <= set(VAR_NAMES):
         raise UserError(f"{archive} 不是 yuqing 备份文件（清单内容不对：files）")
+    for key, kind in (
+        ("counts", dict),
+        ("schemas", list),
+        ("created_at", str),
+        ("revision", (str, type(None))),
+    ):
+        if key in data and not isinstance(data[key], kind):
+            raise UserError(f"{archive} 不是 yuqing 备份文件（清单内容不对：{key}）")
     fields = {k: data[k] for k in Manifest.__dataclass_fields__ if k in data}
     return Manifest(**fields)
 

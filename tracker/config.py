@@ -62,11 +62,19 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     text = ""
     raw: dict[str, Any] = {}
     if cfg_path.exists():
-        text = cfg_path.read_text(encoding="utf-8")
+        try:
+            text = cfg_path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"配置错误（{cfg_path}）：文件不是 UTF-8 编码（第 {exc.start + 1} 个字节），"
+                "请另存为 UTF-8（记事本“另存为”时选择 UTF-8）"
+            ) from None
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"配置错误（{cfg_path}）：TOML 语法错误：{exc}") from None
+        except RecursionError:
+            raise ConfigError(f"配置错误（{cfg_path}）：TOML 嵌套层数过多，无法读取") from None
     elif path:
         raise ConfigError(f"找不到配置文件 {cfg_path}（可运行 yuqing init 生成）")
     ctx = _Ctx(str(cfg_path), text)

@@ -94,7 +94,7 @@ def parse_amount(text: str) -> int | None:
     """An Arabic or Chinese numeral (after NFKC, so full-width digits work); None otherwise."""
     text = unicodedata.normalize("NFKC", text).strip()
     if text.isascii() and text.isdigit():
-        return int(text)
+        return int(text) if len(text) <= 12 else None  # a 13-digit period is a typo, not a deadline
     return parse_cn_number(text)
 
 

@@ -14,6 +14,11 @@ class UserError(Exception):
 
 
 class ConfigError(UserError):
-    """A bad configuration file or environment variable; the message names file, line and key."""
+    """A bad configuration file or environment variable; the message names file, line and key.
+
+    Always one line: a value quoted from the file may hold line breaks (TOML's \\n), shown as ⏎."""
 
     exit_code = 3
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").split()))

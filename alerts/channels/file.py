@@ -44,8 +44,10 @@ class FileChannel(Channel):
                 os.makedirs(parent, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
             try:
+                start = os.lseek(fd, 0, os.SEEK_END)
                 written = os.write(fd, line)
                 if written != len(line):  # a short write (disk full): the line is incomplete
+                    os.ftruncate(fd, start)  # take the half line back, so a retry starts on a clean line
                     return self.fail(
                         f"写入预警文件 {self.path} 不完整（{written}/{len(line)} 字节），磁盘可能已满"
                     )

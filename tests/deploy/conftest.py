@@ -120,7 +120,9 @@ class ScrapydNode:
         return dict(self.node.call("listjobs.json", [("project", "yuqing")]))
 
     def crawl_logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.home.glob("logs/**/*.log")))
+        return "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(self.home.glob("logs/**/*.log"))
+        )
 
     def stop(self) -> None:
         try:

@@ -87,7 +87,10 @@ def get_json(url: str) -> Any:
 def layout(tmp_path: Path) -> Iterator[dict[str, Any]]:
     with pg_schema("yuqing_layout") as db:
         config = tmp_path / "yuqing.toml"
-        nodes = [ScrapydNode(tmp_path / "n1", config), ScrapydNode(tmp_path / "n2", config, auth="yuqing:n0de")]
+        nodes = [
+            ScrapydNode(tmp_path / "n1", config),
+            ScrapydNode(tmp_path / "n2", config, auth="yuqing:n0de"),
+        ]
         services: list[Service] = []
         try:
             web_port = free_port()
@@ -108,7 +111,9 @@ def test_production_layout_round_trip(layout: dict[str, Any]) -> None:
 
     scheduler = Service(local_command("yuqing-scheduler.service"), tmp, env, "scheduler")
     web_port = layout["web_port"]
-    web = Service(local_command("yuqing-web.service", {"127.0.0.1:8000": f"127.0.0.1:{web_port}"}), tmp, env, "web")
+    web = Service(
+        local_command("yuqing-web.service", {"127.0.0.1:8000": f"127.0.0.1:{web_port}"}), tmp, env, "web"
+    )
     layout["services"] += [scheduler, web]
     app = load_app(str(tmp / "yuqing.toml"))
 
@@ -127,14 +132,22 @@ def test_production_layout_round_trip(layout: dict[str, Any]) -> None:
     second = yuqing(env, tmp, "run", "--no-web")  # the scheduler lock keeps a second one off the database
     assert second.returncode == 2 and "另一个调度进程" in second.stderr, second.stdout + second.stderr
 
-    incidents = [json.loads(x) for x in yuqing(env, tmp, "incidents", "--format", "jsonl").stdout.splitlines()]
+    incidents = [
+        json.loads(x) for x in yuqing(env, tmp, "incidents", "--format", "jsonl").stdout.splitlines()
+    ]
     food = next(i for i in incidents if "实验小学" in i["title"])
     at = (to_beijing(SystemClock().now()) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
-    response = yuqing(env, tmp, "respond", str(food["id"]), "--form", "通报", "--at", at, "--text", "已成立调查组。")
+    response = yuqing(
+        env, tmp, "respond", str(food["id"]), "--form", "通报", "--at", at, "--text", "已成立调查组。"
+    )
     assert response.returncode == 0, response.stderr
     assert "满足时限：权威信息发布" in response.stdout and "按时完成" in response.stdout
     with transaction(app.sessions) as session:
-        states = dict(session.execute(select(Obligation.kind, Obligation.state).where(Obligation.incident_id == food["id"])).all())  # type: ignore[arg-type]
+        states = dict(
+            session.execute(
+                select(Obligation.kind, Obligation.state).where(Obligation.incident_id == food["id"])
+            ).all()
+        )
     assert states["权威信息发布"] == "met"
 
     health = get_json(health_url)

@@ -84,11 +84,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         nodes: list[ScrapydNode] = []
         try:
             # The nodes read the config only when a crawl starts, so it can name their ports afterwards.
-            plain, secured = ScrapydNode(tmp / "n1", config), ScrapydNode(tmp / "n2", config, auth="yuqing:s3cret")
+            plain, secured = (
+                ScrapydNode(tmp / "n1", config),
+                ScrapydNode(tmp / "n2", config, auth="yuqing:s3cret"),
+            )
             nodes = [plain, secured]
             urls = ", ".join(f'"{n.config_url}"' for n in nodes)
             config.write_text(
-                CONFIG.format(db=db, nodes=urls, replay_port=replay.port, slow_port=slow.port), encoding="utf-8"
+                CONFIG.format(db=db, nodes=urls, replay_port=replay.port, slow_port=slow.port),
+                encoding="utf-8",
             )
             app = load_app(str(config))
             upgrade(app.engine)

@@ -28,7 +28,11 @@ def test_node_url_credentials_become_a_header_and_never_the_label() -> None:
 def test_all_nodes_down_is_a_network_failure_of_the_source(tmp_path: Path) -> None:
     dead = [f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"]
     nodes = ", ".join(f'"{u}"' for u in dead)
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'y.db'}", f'\n[crawl]\nrunner = "scrapyd"\nscrapyd_nodes = [{nodes}]\n')
+    app = make_app(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'y.db'}",
+        f'\n[crawl]\nrunner = "scrapyd"\nscrapyd_nodes = [{nodes}]\n',
+    )
     ingest.configure(app)
     try:
         summary = run_crawl(app, "新闻")

@@ -98,19 +98,39 @@ def leaks(text: str) -> list[str]:
     return [form for form in FORMS if form in text]
 
 
+DEBUG_LEAK = pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="DEBUG 日志泄露密钥：urllib3.connectionpool 在 DEBUG 级别记录请求行 “POST /cgi-bin/webhook/send?key=…”"
+    "（URL 编码的 key）。yuqing run 默认 INFO 不受影响；建议 tracker/cli/core.py 的 setup_logging 始终把 "
+    "urllib3 设为 WARNING，或加一个按已知密钥打码的日志过滤器",
+)
+
+
+@pytest.mark.parametrize(
+    "level",
+    [pytest.param(logging.INFO, id="INFO"), pytest.param(logging.DEBUG, id="DEBUG", marks=DEBUG_LEAK)],
+)
 def test_a_failing_channel_never_shows_its_key(
-    secret_app: App, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, tmp_path: Path
+    secret_app: App,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    level: int,
 ) -> None:
     app = secret_app
-    caplog.set_level(logging.INFO)  # the level `yuqing run` logs at (tracker.cli.core.setup_logging)
+    caplog.set_level(level)  # INFO is what `yuqing run` logs at (tracker.cli.core.setup_logging)
     food_story(T0)
     for minutes in (70, 240):  # two failed attempts: the second gives up and logs an error
         frozen(app).set(T0 + timedelta(minutes=minutes))
         report = run(app)
         assert report.failed >= 1
     with transaction(app.sessions) as session:
-        rows = session.scalars(select(AlertOutbox).where(AlertOutbox.channel == "值班群")).all()
-    assert rows and all(r.failed and r.sent_at is None and r.last_error for r in rows)
+        rows = session.scalars(
+            select(AlertOutbox).where(AlertOutbox.channel == "值班群", AlertOutbox.attempts > 0)
+        ).all()
+    assert rows and all(r.sent_at is None and r.last_error for r in rows)
+    assert any(r.failed for r in rows)  # given up after max_attempts: the error path that logs
     assert all("企业微信" in (r.last_error or "") for r in rows)  # the error itself is still useful
     seen = {
         "outbox last_error": "\n".join(r.last_error or "" for r in rows),
