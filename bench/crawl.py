@@ -56,7 +56,7 @@ def _add(crawler: Crawler, key: str, seconds: float) -> None:
 
 
 def _timed(base: type, key: str) -> type:
-    class Timed(base):  # type: ignore[misc, valid-type]
+    class Timed(base):
         def process_item(self, item: Any) -> Any:
             t0 = time.perf_counter()
             try:

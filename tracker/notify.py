@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -80,12 +81,18 @@ def queue(
     ]
     if not rows:
         return 0
-    # One statement, and the unique dedupe key decides: a row queued before (by an earlier sweep, another
-    # process or before a restart) is left alone. That is what makes queueing idempotent.
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = insert(AlertOutbox).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    # The unique dedupe key decides: a row queued before (by an earlier sweep, another process or before
+    # a restart) is left alone. That is what makes queueing idempotent. One cached statement, executed
+    # with parameters (a sweep may queue thousands), and no autoflush of unrelated pending changes.
+    with session.no_autoflush:
+        result = session.connection().execute(_insert_ignoring_duplicates(session), rows)
+    return max(0, int(getattr(result, "rowcount", 0) or 0))
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    return insert(AlertOutbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def incident_event(session: Session, incident: Incident, kind: str, stage: int = 0) -> AlertEvent:

@@ -166,6 +166,7 @@ def _round_trip(app: App) -> None:
 
 @needs_pg
 @pytest.mark.pg
+@pytest.mark.slow
 def test_round_trip_in_our_own_schema(pg_schema_app: App) -> None:
     _round_trip(pg_schema_app)
     with pg_schema_app.engine.connect() as conn:
@@ -176,6 +177,7 @@ def test_round_trip_in_our_own_schema(pg_schema_app: App) -> None:
 
 @needs_pg
 @pytest.mark.pg
+@pytest.mark.slow
 def test_round_trip_of_a_whole_database(pg_db_app: App) -> None:
     _round_trip(pg_db_app)
 

@@ -102,7 +102,7 @@ def test_a_restore_can_be_undone_from_the_kept_file(ledger_app: App) -> None:
 
 
 WRITER = """
-import sys, time
+import sys
 from tracker.db import make_engine, transaction, session_factory
 from tracker.models import Unit
 sessions = session_factory(make_engine(sys.argv[1]))
@@ -137,6 +137,7 @@ def written_units(path: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM units WHERE name LIKE 'w%'").fetchone()[0])
 
 
+@pytest.mark.slow
 def test_backup_is_one_consistent_snapshot_while_another_process_writes(
     sqlite_app: App, writer: subprocess.Popen[str], tmp_path: Path
 ) -> None:
