@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from analysis.segment import FastCutter
+
 if TYPE_CHECKING:
     import jieba
 
@@ -56,6 +58,7 @@ _KEEP_PUNCT: Final = frozenset("!?！？")
 USERDICT: Final = Path(__file__).resolve().parent / "data" / "userdict.txt"
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
+_cutter: FastCutter | None = None
 
 
 def tokenizer() -> jieba.Tokenizer:
@@ -70,6 +73,8 @@ def tokenizer() -> jieba.Tokenizer:
                 tk = jieba.Tokenizer()
                 tk.initialize()
                 tk.load_userdict(str(USERDICT))
+                global _cutter
+                _cutter = FastCutter(tk)
                 _tokenizer = tk
     return _tokenizer
 
@@ -77,10 +82,14 @@ def tokenizer() -> jieba.Tokenizer:
 def words(text: str) -> list[str]:
     """jieba words of an already normalised text, whitespace dropped.
 
+    Same words as ``jieba.Tokenizer.cut(text, HMM=False)`` (``analysis.segment``, about a third faster).
     HMM new-word discovery is off: it costs ~25% of the segmentation time and measured no better
     (SMP2020 held-out accuracy 0.898 either way); the domain dictionary covers the words that matter.
     """
-    return [w for w in tokenizer().cut(text, HMM=False) if not w.isspace()]
+    if _cutter is None:
+        tokenizer()
+    assert _cutter is not None
+    return [w for w in _cutter.cut(text) if not w.isspace()]
 
 
 @lru_cache(maxsize=1 << 16)  # the vocabulary repeats: cache the per-character checks

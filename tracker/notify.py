@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from alerts.messages import format_alert
 from alerts.routing import AlertEvent, Route, escalation_targets, match_routes
@@ -51,7 +51,8 @@ def queue(
     only_route: str | None = None,
     mentions: Sequence[str] = (),
 ) -> int:
-    """Write one outbox row per matching route and channel. Returns how many rows were new."""
+    """Queue one outbox row per matching route and channel; they are written when the caller's transaction
+    commits. Returns how many rows were queued (an already-known dedupe key is skipped at commit)."""
     routes = routes_from_settings(settings)
     if only_route is not None:
         targets = [r for r in routes if r.name == only_route]
@@ -79,14 +80,30 @@ def queue(
         for route in targets
         for i, channel in enumerate(route.channels)
     ]
-    if not rows:
-        return 0
-    # The unique dedupe key decides: a row queued before (by an earlier sweep, another process or before
-    # a restart) is left alone. That is what makes queueing idempotent. One cached statement, executed
-    # with parameters (a sweep may queue thousands), and no autoflush of unrelated pending changes.
-    with session.no_autoflush:
-        result = session.connection().execute(_insert_ignoring_duplicates(session), rows)
-    return max(0, int(getattr(result, "rowcount", 0) or 0))
+    if rows:
+        session.info.setdefault(_PENDING_KEY, []).extend(rows)
+    return len(rows)
+
+
+_PENDING_KEY = "yuqing_outbox_rows"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_alerts(session: Session) -> None:
+    """Write the alerts queued in this transaction just before it commits: with the state change that
+    caused them (or not at all), in one statement however many a sweep queued. The unique dedupe key
+    decides: a row queued before (an earlier sweep, another process, before a restart) is left alone,
+    which is what makes queueing idempotent."""
+    rows = list({row["dedupe_key"]: row for row in session.info.pop(_PENDING_KEY, [])}.values())
+    if rows:
+        with session.no_autoflush:
+            session.connection().execute(_insert_ignoring_duplicates(session), rows)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending_alerts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back (or committed: already written and popped)
+        session.info.pop(_PENDING_KEY, None)
 
 
 def _insert_ignoring_duplicates(session: Session) -> Any:

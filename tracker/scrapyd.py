@@ -37,12 +37,15 @@ POLL_S = 1.0
 HTTP_TIMEOUT_S = 10.0
 #: a node that does not answer for this long while our job is on it: the job is given up as lost
 LOST_AFTER_S = 60.0
+#: a node that just failed is not asked again for this long (a firewalled node costs a full timeout)
+REST_S = 30.0
 
 # Node choice is serialised in this process: two crawls starting together would otherwise both read the
 # same load and pick the same node. Ties go to the node chosen least recently (round robin).
 _pick_lock = threading.Lock()
 _last_used: dict[str, int] = {}
 _sequence = itertools.count()
+_resting_until: dict[str, float] = {}
 
 
 class NodeError(Exception):
@@ -102,14 +105,15 @@ class Node:
         return int(status.get("pending", 0)) + int(status.get("running", 0))
 
 
+_HINTS = {
+    "no active project": "（节点的环境缺少 SCRAPY_SETTINGS_MODULE=crawlers.settings，见 deploy/scrapyd.env.example）",
+    f"project '{PROJECT}' not found": f"（节点的 scrapyd.conf 缺少 [settings] {PROJECT} = crawlers.settings）",
+    "ModuleNotFoundError": "（节点上未安装 yuqing 或其依赖）",
+}
+
+
 def _hint(message: str) -> str:
-    if "no active project" in message:
-        return "（节点的环境缺少 SCRAPY_SETTINGS_MODULE=crawlers.settings，见 deploy/scrapyd.env.example）"
-    if "project 'yuqing' not found" in message:
-        return "（节点的 scrapyd.conf 缺少 [settings] yuqing = crawlers.settings）"
-    if "ModuleNotFoundError" in message:
-        return "（节点上未安装 yuqing 或其依赖）"
-    return ""
+    return next((hint for needle, hint in _HINTS.items() if needle in message), "")
 
 
 class AllNodesDown(Exception):
@@ -134,28 +138,45 @@ def crawl_settings(app: App) -> list[tuple[str, str]]:
 
 def schedule(app: App, kind: str, name: str) -> tuple[Node, str]:
     """Post the crawl to the least busy node that accepts it; AllNodesDown when none does."""
-    nodes = [Node.parse(raw) for raw in app.settings.crawl.scrapyd_nodes]
     params = [("project", PROJECT), ("spider", kind), ("source", name), *crawl_settings(app)]
     errors: list[str] = []
     with _pick_lock:
         ranked: list[tuple[int, int, Node]] = []
-        for node in nodes:
+        for node in _candidates([Node.parse(raw) for raw in app.settings.crawl.scrapyd_nodes], errors):
             try:
                 ranked.append((node.load(), _last_used.get(node.url, -1), node))
             except NodeError as exc:
-                log.warning("跳过不可用的节点：%s", exc)
-                errors.append(str(exc))
+                _failed(node, str(exc), errors)
         for _load, _used, node in sorted(ranked, key=lambda r: (r[0], r[1])):
             try:
                 jobid = str(node.call("schedule.json", params, post=True)["jobid"])
             except (NodeError, KeyError) as exc:
-                message = str(exc) if isinstance(exc, NodeError) else f"节点 {node.url} 未返回任务编号"
-                log.warning("节点未接受抓取任务，改投下一个：%s", message)
-                errors.append(message)
+                _failed(
+                    node,
+                    str(exc) if isinstance(exc, NodeError) else f"节点 {node.url} 未返回任务编号",
+                    errors,
+                )
                 continue
             _last_used[node.url] = next(_sequence)
+            _resting_until.pop(node.url, None)
             return node, jobid
     raise AllNodesDown(errors or ["未配置 Scrapyd 节点（crawl.scrapyd_nodes）"])
+
+
+def _candidates(nodes: list[Node], errors: list[str]) -> list[Node]:
+    """Nodes not resting after a recent failure; all of them when every node is resting."""
+    now = time.monotonic()
+    awake = [n for n in nodes if _resting_until.get(n.url, 0.0) <= now]
+    if not awake:
+        return nodes
+    errors.extend(f"节点 {n.url} 刚失败过，{REST_S:.0f} 秒内不再尝试" for n in nodes if n not in awake)
+    return awake
+
+
+def _failed(node: Node, message: str, errors: list[str]) -> None:
+    log.warning("节点不可用，改投其他节点：%s", message)
+    errors.append(message)
+    _resting_until[node.url] = time.monotonic() + REST_S
 
 
 @dataclass

@@ -44,3 +44,20 @@ def test_units_use_the_templates_env_files_and_config_folder() -> None:
     assert unit_values("scrapyd.service", "EnvironmentFile") == ["/etc/yuqing/scrapyd.env"]
     assert node_env["SCRAPY_SETTINGS_MODULE"] == "crawlers.settings"
     assert "yuqing = crawlers.settings" in (DEPLOY / "scrapyd.conf").read_text(encoding="utf-8")
+
+
+def test_wsgi_entry_refuses_a_bad_configuration_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.deploy.conftest import clean_env
+
+    config = tmp_path / "yuqing.toml"
+    config.write_text('[web]\nhost = "0.0.0.0"\n', encoding="utf-8")  # public host, no session key
+    env = clean_env(YUQING_CONFIG=str(config))
+    done = subprocess.run(
+        [sys.executable, "-c", "import tracker.wsgi"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3
+    assert done.stderr.startswith("错误：") and "YUQING_SECRET_KEY" in done.stderr
+    assert "Traceback" not in done.stderr

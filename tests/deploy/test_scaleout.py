@@ -156,6 +156,11 @@ def test_dead_and_unregistered_nodes_are_skipped(
         assert f"节点 {dead} 无法连接" in skipped
         assert f"节点 {bare.node.url} 拒绝请求 schedule.json" in skipped and "[settings]" in skipped
 
+        caplog.clear()  # both failed nodes now rest: the next crawl goes straight to the good one
+        with caplog.at_level(logging.WARNING, logger="tracker.scrapyd"):
+            again = run_crawl(app, "临江新闻网")
+        assert again.ok and again.node == good.node.url and not caplog.records
+
         problems = check_nodes(app)  # what `python -m tracker.scrapyd` prints
         assert len(problems) == 2
         assert any(dead in p for p in problems) and any(f"{bare.node.url}：未注册项目" in p for p in problems)
