@@ -116,19 +116,23 @@ class Taxonomy:
             hits.extend(_Hit(m.start(), m.end(), m.group(), code, DECISIVE) for m in pattern.finditer(text))
         return hits
 
-    def raw_scores(self, text: str) -> dict[str, tuple[float, list[str]]]:
-        """code -> (raw score, evidence terms by weight) for every category with a counted term."""
+    def raw_scores(self, text: str, normalized: bool = False) -> dict[str, tuple[float, list[str]]]:
+        """code -> (raw score, evidence terms by weight) for every category with a counted term.
+
+        ``normalized``: the text already went through ``analysis.normalize.normalize``.
+        """
         terms: dict[str, dict[str, int]] = {}
-        for hit in _unshadowed(self._hits(fold(text))):
+        folded = text.casefold() if normalized else fold(text)
+        for hit in _unshadowed(self._hits(folded)):
             terms.setdefault(hit.code, {})[hit.term] = hit.weight
         return {
             code: (float(sum(found.values())), sorted(found, key=lambda t: (-found[t], t)))
             for code, found in terms.items()
         }
 
-    def classify(self, text: str) -> tuple[CategoryScore, ...]:
+    def classify(self, text: str, normalized: bool = False) -> tuple[CategoryScore, ...]:
         """Primary category first, then up to four secondary ones (each with score and evidence)."""
-        scores = self.raw_scores(text)
+        scores = self.raw_scores(text, normalized)
         decisive = {code for code, (_, ev) in scores.items() if self._weight(code, ev[0]) >= DECISIVE}
         out = eliminated(scores, decisive, RULES)
         ranked = sorted(scores, key=lambda c: (-scores[c][0], c))

@@ -33,7 +33,7 @@ def analyze(texts: Sequence[str], taxonomy: Taxonomy | None = None) -> list[Anal
         body = strip_reposts(clean)
         tokens = words(body) if body else []
         score = round(model.score_tokens(tokens), 4) if tokens else NEUTRAL
-        cats = tax.classify(clean)
+        cats = tax.classify(clean, normalized=True)
         out.append(
             Analysis(
                 sentiment=score,

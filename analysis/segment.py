@@ -42,6 +42,7 @@ class FastCutter:
         n = len(s)
         freq = self.freq
         logtotal = self.logtotal
+        logs = self._log  # inlined cache lookups: this loop is the hottest code of the analysis
         score = [0.0] * (n + 1)
         end = [0] * n
         for k in range(n - 1, -1, -1):
@@ -54,7 +55,10 @@ class FastCutter:
                 f = freq[frag]
                 if f:
                     found = True
-                    value = self._logf(f) - logtotal + score[i + 1]
+                    lf = logs.get(f)
+                    if lf is None:
+                        lf = logs[f] = math.log(f)
+                    value = lf - logtotal + score[i + 1]
                     if value >= best:  # ties go to the later end, as with max() over (value, x)
                         best, best_x = value, i
                 i += 1

@@ -45,6 +45,7 @@ STAT_SKIPPED_KNOWN = "yuqing/skipped_known"
 STAT_UNREADABLE_TIME = "yuqing/unreadable_time"
 STAT_FATAL_KIND = "yuqing/fatal_kind"
 STAT_FATAL_MESSAGE = "yuqing/fatal_message"
+STAT_ITEM_ERROR = "yuqing/item_error"
 BLOCKED_STATUSES = frozenset({403, 418, 429})
 
 HealthRecorder = Callable[[str, bool, "str | None", "str | None", Mapping[str, int]], None]
@@ -138,6 +139,7 @@ class HealthReporter:
         # A bound method, not a lambda: the signal dispatcher keeps only weak references.
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(extension.item_error, signal=signals.item_error)
         return extension
 
     def spider_error(self, failure: Failure, response: Any, spider: Any = None) -> None:
@@ -148,12 +150,29 @@ class HealthReporter:
             error = CrawlError(f"解析页面出错 {error.detail}", url=getattr(response, "url", None))
         record_failure(self.crawler.stats, error, fatal=True)
 
+    def item_error(
+        self, item: Any, response: Any, spider: Any = None, failure: Failure | None = None
+    ) -> None:
+        """A pipeline raised on an item (not a DropItem): the post was not stored. Counted, and when no
+        item of the crawl could be stored the crawl fails — a broken pipeline must not look healthy."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(STAT_FAILED)
+        self.crawler.stats.inc_value("yuqing/item_errors")
+        if failure is not None and self.crawler.stats.get_value(STAT_ITEM_ERROR) is None:
+            self.crawler.stats.set_value(
+                STAT_ITEM_ERROR, f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            )
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         counts = summary(stats)
         kind = stats.get(STAT_FATAL_KIND)
         message = stats.get(STAT_FATAL_MESSAGE)
+        item_errors = int(stats.get("yuqing/item_errors", 0))
+        if kind is None and item_errors and not counts["new"]:
+            kind = "error"
+            message = f"{item_errors} 条帖子在处理/入库时出错，未能保存（{stats.get(STAT_ITEM_ERROR)}）"
         if kind is None and reason != "finished":
             kind, message = "interrupted", f"抓取未正常结束（{reason}）"
         source = str(getattr(spider, "source_name", None) or spider.name)

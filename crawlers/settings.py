@@ -14,7 +14,11 @@ ROBOTSTXT_OBEY = os.environ.get("YUQING_SCRAPY_OBEY_ROBOTS", "true").lower() not
 USER_AGENT = os.environ.get("YUQING_SCRAPY_USER_AGENT", "yuqing/0.1 (+public-sentiment monitor)")
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-AUTOTHROTTLE_ENABLED = os.environ.get("YUQING_SCRAPY_AUTOTHROTTLE", "true").lower() not in ("0", "false", "no")
+AUTOTHROTTLE_ENABLED = os.environ.get("YUQING_SCRAPY_AUTOTHROTTLE", "true").lower() not in (
+    "0",
+    "false",
+    "no",
+)
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30

@@ -60,7 +60,7 @@ def crawl_env(app: App) -> dict[str, str]:
     return env
 
 
-def _source(app: App, name: str) -> tuple[str, str]:
+def resolve_source(app: App, name: str) -> tuple[str, str]:
     cfg = app.settings.source(name)
     if cfg is None:
         known = "、".join(s.name for s in app.settings.sources) or "（未配置来源）"
@@ -74,9 +74,9 @@ def run_crawl(app: App, name: str) -> CrawlSummary:
         from tracker.scrapyd import run_on_scrapyd
 
         return run_on_scrapyd(app, name)
-    name, kind = _source(app, name)
+    name, kind = resolve_source(app, name)
     started = app.clock.now()
-    run_id = _begin_run(app, name, started, "local")
+    run_id = begin_run(app, name, started, "local")
     t0 = time.monotonic()
     cmd = [sys.executable, "-m", "scrapy", "crawl", kind, "-a", f"source={name}"]
     log_path = app.path("var/log/crawl.log")
@@ -97,7 +97,7 @@ def run_crawl(app: App, name: str) -> CrawlSummary:
                 error = f"抓取进程退出码 {proc.returncode}（详见 {log_path}）"
         except subprocess.TimeoutExpired:
             error = f"抓取超过 {app.settings.crawl.timeout_s} 秒被终止"
-    return _finish_run(app, name, run_id, started, time.monotonic() - t0, error)
+    return finish_run(app, name, run_id, started, time.monotonic() - t0, error)
 
 
 def _project_dir() -> Path:
@@ -105,7 +105,7 @@ def _project_dir() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def _begin_run(app: App, name: str, started: object, runner: str, node: str = "") -> int:
+def begin_run(app: App, name: str, started: object, runner: str, node: str = "") -> int:
     with transaction(app.sessions) as session:
         from tracker.catalog import sync_catalog
 
@@ -121,7 +121,7 @@ def _begin_run(app: App, name: str, started: object, runner: str, node: str = ""
         return run.id
 
 
-def _finish_run(
+def finish_run(
     app: App, name: str, run_id: int, started: object, seconds: float, error: str | None, node: str = ""
 ) -> CrawlSummary:
     from tracker.health import record_crawl
@@ -148,7 +148,7 @@ def _finish_run(
 
 def start_crawl(app: App, name: str) -> bool:
     """Start a crawl in the background (web "crawl now"); False when one is already running."""
-    _source(app, name)
+    resolve_source(app, name)
     with _lock:
         if name in _running and _running[name].is_alive():
             return False

@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -59,6 +60,9 @@ def build_scheduler(app: App, owner: str) -> BackgroundScheduler:
     tz = ZoneInfo("Asia/Shanghai")
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=app.engine, tablename="apscheduler_jobs")},
+        # Crawls wait for their subprocess for minutes: on their own pool, so they can never starve the
+        # heartbeat (a stale heartbeat would let a second scheduler take over) or the sweep.
+        executors={"default": ThreadPoolExecutor(4), "crawl": ThreadPoolExecutor(16)},
         job_defaults=JOB_DEFAULTS,
         timezone=tz,
     )
@@ -95,6 +99,7 @@ def build_scheduler(app: App, owner: str) -> BackgroundScheduler:
             seconds=interval_seconds(source.interval),
             args=[source.name],
             id=job_id,
+            executor="crawl",
             replace_existing=True,
             next_run_time=now + timedelta(seconds=2 + 3 * i),
         )

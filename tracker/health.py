@@ -22,6 +22,8 @@ ERROR_NAMES = {
     "network": "网络错误",
     "crashed": "抓取进程异常退出",
     "timeout": "抓取超时",
+    "error": "解析或入库出错",
+    "interrupted": "抓取未正常结束",
 }
 
 

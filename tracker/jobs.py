@@ -59,6 +59,12 @@ def retention_job() -> None:
 
 
 def heartbeat_job(owner: str) -> None:
+    import os
+    import signal
+
     from tracker.scheduler_lock import heartbeat
 
-    heartbeat(_current(), owner)
+    if not heartbeat(_current(), owner):
+        # Another scheduler holds this database now: two would run every job twice. Stop this one.
+        log.error("调度锁已被其他进程接管（本进程心跳曾中断），为避免重复执行任务，本进程退出")
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -50,11 +50,14 @@ def acquire(app: App, owner: str) -> None:
             row.owner, row.heartbeat_at = owner, now
 
 
-def heartbeat(app: App, owner: str) -> None:
+def heartbeat(app: App, owner: str) -> bool:
+    """Renew the lock. False when it is no longer ours (taken over after a stall): the caller must stop."""
     with transaction(app.sessions) as session:
-        row = session.get(SchedulerLock, LOCK_ID)
-        if row is not None and row.owner == owner:
-            row.heartbeat_at = app.clock.now()
+        row = session.get(SchedulerLock, LOCK_ID, with_for_update=True)
+        if row is None or row.owner != owner:
+            return False
+        row.heartbeat_at = app.clock.now()
+        return True
 
 
 def release(app: App, owner: str) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tracker.app import App
-from tracker.crawl_runner import CrawlSummary, _begin_run, _finish_run, _source
+from tracker.crawl_runner import CrawlSummary, begin_run, finish_run, resolve_source
 from tracker.db import transaction
 from tracker.models import CrawlRun, Source
 
@@ -227,7 +227,7 @@ def _cancel(node: Node, jobid: str) -> None:
 
 def run_on_scrapyd(app: App, name: str) -> CrawlSummary:
     """Crawl now on a Scrapyd node and wait. Records a CrawlRun (with the node) like the local runner."""
-    name, kind = _source(app, name)
+    name, kind = resolve_source(app, name)
     started = app.clock.now()
     t0 = time.monotonic()
     try:
@@ -235,11 +235,11 @@ def run_on_scrapyd(app: App, name: str) -> CrawlSummary:
     except AllNodesDown as exc:
         message = f"所有 Scrapyd 节点都不可用：{exc}"
         log.error("来源 %s：%s", name, message)
-        run_id = _begin_run(app, name, started, "scrapyd")
+        run_id = begin_run(app, name, started, "scrapyd")
         _record_failure(app, name, "network", message)
-        return _finish_run(app, name, run_id, started, time.monotonic() - t0, message)
+        return finish_run(app, name, run_id, started, time.monotonic() - t0, message)
     log.info("来源 %s 已投递到节点 %s（任务 %s）", name, node.url, jobid)
-    run_id = _begin_run(app, name, started, "scrapyd", node.url)
+    run_id = begin_run(app, name, started, "scrapyd", node.url)
     outcome = wait_for_job(node, jobid, app.settings.crawl.timeout_s)
     error = outcome.error
     if outcome.kind is not None and error is not None:
@@ -247,7 +247,7 @@ def run_on_scrapyd(app: App, name: str) -> CrawlSummary:
     elif not _reported_since(app, name, run_id):
         # The node's crawl process died before its health report (crash, OOM, missing config).
         error = f"节点上的抓取进程未报告结果，日志：{outcome.log_url}"
-    return _finish_run(app, name, run_id, started, time.monotonic() - t0, error, node.url)
+    return finish_run(app, name, run_id, started, time.monotonic() - t0, error, node.url)
 
 
 def _reported_since(app: App, name: str, run_id: int) -> bool:
@@ -263,7 +263,7 @@ def _record_failure(app: App, name: str, kind: str, message: str) -> None:
 
     with transaction(app.sessions) as session:
         source = session.scalar(select(Source).where(Source.name == name))
-        assert source is not None  # _begin_run has synced the catalog
+        assert source is not None  # begin_run has synced the catalog
         record_crawl(session, app.settings, source, False, kind, message, {}, app.clock.now())
 
 
@@ -292,26 +292,12 @@ def check_nodes(app: App) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
+    """`python -m tracker.scrapyd` (same as `yuqing nodes`)."""
+    import sys
 
-    from tracker.app import load_app
-    from tracker.errors import UserError
+    from tracker.cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="python -m tracker.scrapyd", description="检查 Scrapyd 抓取节点")
-    parser.add_argument("--config", help="配置文件路径（默认取 YUQING_CONFIG 或 ./yuqing.toml）")
-    args = parser.parse_args(argv)
-    try:
-        app = load_app(args.config)
-    except UserError as exc:
-        print(f"错误：{exc}")
-        return exc.exit_code
-    if not app.settings.crawl.scrapyd_nodes:
-        print("未配置 Scrapyd 节点（crawl.scrapyd_nodes）")
-        return 2
-    problems = check_nodes(app)
-    for line in problems:
-        print(line)
-    return 1 if problems else 0
+    return cli_main([*(sys.argv[1:] if argv is None else argv), "nodes"])
 
 
 if __name__ == "__main__":

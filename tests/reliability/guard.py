@@ -16,8 +16,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,7 +49,7 @@ def run_child(code: str, timeout: float) -> dict[str, Any]:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"no result after {timeout} s: treated as a hang")
+        raise Hang(f"no result after {timeout} s: treated as a hang") from None
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

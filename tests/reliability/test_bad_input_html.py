@@ -18,7 +18,7 @@ from parsel import Selector
 from crawlers.encoding import decode_body
 from crawlers.extract import Article, extract_article
 from crawlers.timeparse import parse_time
-from tests.reliability.guard import run_child, time_limit
+from tests.reliability.guard import Hang, run_child, time_limit
 
 FETCHED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 CHARSETS = [
@@ -118,7 +118,7 @@ recipes = {{
                            + ("<p>" + PARA + "</p>") * 75000 + "</div></body></html>").encode(),
     "10 MB GBK, labelled in the page only": lambda: ("<html><head><meta charset='gbk'><title>建设路积水</title></head>"
                            "<body>" + ("<p>" + PARA + "</p>") * 110000 + "</body></html>").encode("gbk"),
-    "10 MB of random bytes": lambda: random.Random(8).randbytes(10 * 1024 * 1024),  # a binary file
+    "1 MB of random bytes": lambda: random.Random(8).randbytes(1024 * 1024),  # a binary file as text/html
     "100k nested divs": lambda: ("<html><body>" + "<div>" * 100000 + "<p>" + PARA + "</p>"
                                  + "</div>" * 100000 + "</body></html>").encode(),
     "100k unclosed tables": lambda: ("<table>" * 100000 + PARA).encode(),
@@ -133,29 +133,34 @@ except Exception as exc:
     print(json.dumps({{"ok": False, "error": type(exc).__name__, "message": str(exc)[:300]}}))
 """
 
-DEEP_BUG = pytest.mark.xfail(
+QUADRATIC = pytest.mark.xfail(
     strict=True,
-    raises=AssertionError,  # the child reported an exception; a hang (pytest.fail) is not excused
-    reason="crawlers/htmltext.py 的缺陷：_walk 递归遍历元素，嵌套约 1000 层以上（10 万层 div、未闭合的 table、"
-    "被当作 HTML 的二进制文件）时 extract_article 抛出 RecursionError，不是明确的错误（应改为迭代遍历，"
-    "或捕获后报 LayoutChanged/页面结构异常）",
+    raises=Hang,
+    reason="crawlers/extract.py 的缺陷：_link_share 对每个候选块累加 element.iter('a') 中每个 <a> 的全部文字，"
+    "嵌套的 <a>（被当作 HTML 的二进制文件、乱码页）使同一段文字被重复计算，耗时随页面大小平方增长："
+    "1 MB 随机字节在 extract_article 中约 14 秒，10 MB 超过 40 秒（以前是立即 RecursionError）。"
+    "应只统计不在另一个 <a> 之内的 <a>，或按文本节点只计一次",
 )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "recipe",
+    ("recipe", "timeout"),
     [
-        "10 MB UTF-8",
-        "10 MB GBK, labelled in the page only",
-        pytest.param("10 MB of random bytes", marks=DEEP_BUG),
-        pytest.param("100k nested divs", marks=DEEP_BUG),
-        pytest.param("100k unclosed tables", marks=DEEP_BUG),
+        ("10 MB UTF-8", 40),
+        ("10 MB GBK, labelled in the page only", 40),
+        # These raised RecursionError before crawlers/htmltext.py walked the tree iteratively.
+        ("100k nested divs", 40),
+        ("100k unclosed tables", 40),
+        # A tenth of the size of the pages above: anything slower than 8 s is a near-hang for a crawl.
+        pytest.param("1 MB of random bytes", 8, marks=QUADRATIC),
     ],
 )
-def test_big_and_deep_pages_finish_in_time(recipe: str) -> None:
-    result = run_child(CHILD.format(para=PARA, recipe=recipe), timeout=40)
+def test_big_and_deep_pages_finish_in_time(recipe: str, timeout: float) -> None:
+    result = run_child(CHILD.format(para=PARA, recipe=recipe), timeout=timeout)
     assert result["ok"], result
-    if recipe.startswith("10 MB") and "random" not in recipe:
+    if recipe.startswith("10 MB"):
         assert result["size"] >= 9_000_000 and result["text"] > 3_000_000
         assert result["title"] == "建设路积水"
+    # Past libxml2's depth limit the parser drops the content, so a 100k-deep page may come back with no
+    # text: the spider then reports the page as empty, which is a clear error rather than a crash.

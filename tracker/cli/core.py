@@ -66,6 +66,9 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(func=cmd_incidents)
 
+    p = sub.add_parser("nodes", help="检查 Scrapyd 抓取节点（crawl.runner = scrapyd 时）")
+    p.set_defaults(func=cmd_nodes)
+
     p = sub.add_parser("status", help="来源健康、待办时限和告警队列")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_status)
@@ -121,6 +124,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tracker.daemon import run_daemon
 
     return run_daemon(app_from_args(args), web=not args.no_web)
+
+
+def cmd_nodes(args: argparse.Namespace) -> int:
+    from tracker.scrapyd import check_nodes
+
+    app = app_from_args(args)
+    if not app.settings.crawl.scrapyd_nodes:
+        raise UserError("未配置 Scrapyd 节点（crawl.scrapyd_nodes）")
+    problems = check_nodes(app)
+    for line in problems:
+        print(line)
+    return 1 if problems else 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
