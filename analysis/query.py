@@ -166,12 +166,16 @@ class Query:
         return str(self.root)
 
 
+MAX_DEPTH = 50
+
+
 class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
         self.toks = _tokenize(source)
         self.i = 0
         self.terms: list[str] = []
+        self.depth = 0
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -199,10 +203,19 @@ class _Parser:
             parts.append(self.parse_not())
         return parts[0] if len(parts) == 1 else And(tuple(parts))
 
+    def deeper(self, tok: _Tok) -> None:
+        """Nesting is recursive: refuse absurd depths with a clear error instead of a RecursionError."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"嵌套过深（括号与“非”最多 {MAX_DEPTH} 层）", tok)
+
     def parse_not(self) -> Node:
         if self.peek().kind == "NOT":
-            self.take()
-            return Not(self.parse_not())
+            tok = self.take()
+            self.deeper(tok)
+            node = Not(self.parse_not())
+            self.depth -= 1
+            return node
         return self.parse_atom()
 
     def parse_atom(self) -> Node:
@@ -217,7 +230,9 @@ class _Parser:
         if tok.kind == "LPAREN":
             if self.peek().kind == "RPAREN":
                 raise self.error("括号中没有内容", tok)
+            self.deeper(tok)
             node = self.parse_or()
+            self.depth -= 1
             if self.peek().kind != "RPAREN":
                 raise self.error("缺少右括号，与此处的左括号配对", tok)
             self.take()

@@ -105,8 +105,10 @@ def main_text(page: Selector) -> str:
         return ""
     body = roots[0].root
     scores: dict[etree._Element, float] = {}
+    linked = _linked_lengths(body)
     for element, text in _blocks(body):
-        score = (1 + len(_PUNCT.findall(text)) + min(len(text) / 50, 5)) * (1 - _link_share(element, text))
+        share = min(linked.get(element, 0) / max(len(text), 1), 1.0)
+        score = (1 + len(_PUNCT.findall(text)) + min(len(text) / 50, 5)) * (1 - share)
         parent = element.getparent()
         if parent is not None:
             scores[parent] = scores.get(parent, 0.0) + score
@@ -227,9 +229,24 @@ def _name_weight(element: etree._Element) -> float:
     return weight
 
 
-def _link_share(element: etree._Element, text: str) -> float:
-    linked = sum(len(element_text(a)) for a in element.iter("a"))
-    return min(linked / max(len(text), 1), 1.0)
+def _linked_lengths(root: etree._Element) -> dict[etree._Element, int]:
+    """Characters of link text under every element, in one pass over the page.
+
+    Computed bottom-up once instead of re-reading every link for every block: on hostile pages (deeply
+    nested links, binary junk parsed as HTML) the per-block way took time quadratic in the page size."""
+    totals: dict[etree._Element, int] = {}
+    # post-order without recursion: (element, children_done)
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        element, done = stack.pop()
+        if element.tag == "a":
+            totals[element] = len(element_text(element))  # a link counts whole; nested links not again
+        elif done:
+            totals[element] = sum(totals.get(child, 0) for child in element)
+        else:
+            stack.append((element, True))
+            stack.extend((child, False) for child in element)
+    return totals
 
 
 def _meta(page: Selector, names: tuple[str, ...]) -> str | None:

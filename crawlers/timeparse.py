@@ -156,7 +156,10 @@ def _read_relative(text: str, now: datetime, tz: tzinfo) -> datetime | None:
     count = _cn_number(match["n"])
     if count is None:
         return None
-    return now - timedelta(seconds=count * _UNIT_SECONDS[match["unit"]])
+    seconds = count * _UNIT_SECONDS[match["unit"]]
+    if seconds > 30 * 365 * 86400:
+        return None  # "2026年前" is a year followed by 前, not two thousand years ago
+    return now - timedelta(seconds=seconds)
 
 
 def _read_day_word(text: str, now: datetime, tz: tzinfo) -> datetime | None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.clock import Clock, SystemClock
 from tracker.config import load_settings
-from tracker.db import engine_from_settings, session_factory
+from tracker.db import engine_from_settings, read_factory, session_factory
 from tracker.settings_schema import Settings
 
 
@@ -28,6 +28,11 @@ class App:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
+
+    @cached_property
+    def read_sessions(self) -> sessionmaker[Session]:
+        """For read-only work: no write lock on SQLite (writes through these sessions fail)."""
+        return read_factory(self.engine)
 
     @property
     def root(self) -> Path:

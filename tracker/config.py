@@ -63,7 +63,7 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     raw: dict[str, Any] = {}
     if cfg_path.exists():
         try:
-            text = cfg_path.read_text(encoding="utf-8")
+            text = cfg_path.read_text(encoding="utf-8-sig")  # Notepad writes a byte-order mark
         except UnicodeDecodeError as exc:
             raise ConfigError(
                 f"配置错误（{cfg_path}）：文件不是 UTF-8 编码（第 {exc.start + 1} 个字节），"

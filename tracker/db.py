@@ -51,9 +51,13 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, echo: bool = False) -> E
     def _on_begin(conn: Any) -> None:
         # Take the write lock up front: a deferred transaction that later wants to write cannot wait for
         # the lock (SQLite returns SQLITE_BUSY at once to avoid deadlock), which loses writes.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (read_transaction) needs no lock under WAL and must not queue behind writers.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+READ_ONLY = "yuqing_read_only"
 
 
 def engine_from_settings(db: DatabaseSettings, root: str | Path = ".") -> Engine:
@@ -62,6 +66,11 @@ def engine_from_settings(db: DatabaseSettings, root: str | Path = ".") -> Engine
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reading only: on SQLite they start a deferred transaction (no write lock)."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

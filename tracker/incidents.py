@@ -7,6 +7,7 @@ incident's category and a watched topic and its text overlaps, within ``incident
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -22,6 +23,10 @@ from tracker.settings_schema import Settings
 #: category tell the same story (differently written reports share places, actors and symptoms)
 TERM_OVERLAP_MIN = 0.25
 KEY_TERMS = 25
+KEY_TEXT = 500
+#: an incident's suggestion is recomputed for every post while small; past this, on every 10th post or
+#: when a post adds severity evidence (a surge of thousands must not re-grade thousands of times)
+REGRADE_EVERY_POST_UNTIL = 30
 
 
 def attach_post(session: Session, settings: Settings, post: Post, source: Source, now: datetime) -> Incident:
@@ -34,8 +39,14 @@ def attach_post(session: Session, settings: Settings, post: Post, source: Source
         # Lock the row (PostgreSQL): two crawls adding to one incident must not lose each other's counts.
         session.refresh(incident, with_for_update=True)
     post.incident_id = incident.id
+    evidence_before = incident.severity_text
     _add_post_figures(incident, post)
-    refresh_suggestion(session, incident, now)
+    if (
+        incident.post_count <= REGRADE_EVERY_POST_UNTIL
+        or incident.post_count % 10 == 0
+        or incident.severity_text != evidence_before
+    ):
+        refresh_suggestion(session, incident, now)
     return incident
 
 
@@ -91,8 +102,18 @@ def key_terms(text: str) -> set[str]:
 
     from analysis.features import words
 
-    counts = Counter(w for w in words(normalize(text)[:2000]) if len(w) >= 2 and any(c.isalnum() for c in w))
+    # The lead of a post names the place, the actors and what happened; the rest adds cost, not identity.
+    counts = Counter(
+        w for w in words(normalize(text)[:KEY_TEXT]) if len(w) >= 2 and any(c.isalnum() for c in w)
+    )
     return {w for w, _ in counts.most_common(KEY_TERMS)}
+
+
+def post_terms(post: Post) -> set[str]:
+    """A post's key terms, segmented once and stored with it (candidates are compared many times)."""
+    if post.key_terms is None:
+        post.key_terms = sorted(key_terms(post.title + "\n" + post.text_or_empty))
+    return set(post.key_terms)
 
 
 def term_overlap(a: set[str], b: set[str]) -> float:
@@ -110,17 +131,14 @@ def _topic_incident(session: Session, settings: Settings, post: Post, now: datet
         .order_by(Incident.last_post_at.desc())
         .limit(20)
     ).all()
-    mine = key_terms(post.title + "\n" + post.text_or_empty)
+    mine = post_terms(post)
     for incident in candidates:
         if not set(incident.topics) & set(post.topics):
             continue
         sample = session.scalars(
             select(Post).where(Post.incident_id == incident.id).order_by(Post.id.desc()).limit(5)
         ).all()
-        if any(
-            term_overlap(mine, key_terms(p.title + "\n" + p.text_or_empty)) >= TERM_OVERLAP_MIN
-            for p in sample
-        ):
+        if any(term_overlap(mine, post_terms(p)) >= TERM_OVERLAP_MIN for p in sample):
             return incident
     return None
 
@@ -191,7 +209,31 @@ def _add_post_figures(incident: Incident, post: Post) -> None:
     if incident.last_post_at is None or t > incident.last_post_at:
         incident.last_post_at = t
     incident.topics = sorted(set(incident.topics) | set(post.topics))
+    incident.severity_text = add_severity_sentences(
+        incident.severity_text or "", post.title + "。" + post.text_or_empty
+    )
     incident.heat = incident.post_count * (1.0 + incident.negative_share)
+
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+SEVERITY_TEXT_MAX = 4000
+
+
+def add_severity_sentences(kept: str, text: str) -> str:
+    """Keep the sentences that bear on severity (critical terms, casualties), once each, up to a cap."""
+    from analysis.severity import CATASTROPHIC_TERMS, SERIOUS_TERMS
+
+    terms = (*SERIOUS_TERMS, *CATASTROPHIC_TERMS)
+    lines = kept.splitlines()
+    seen = set(lines)
+    for sentence in _SENTENCE.findall(text):
+        sentence = sentence.strip()
+        if sentence and sentence not in seen and any(t in sentence for t in terms):
+            if sum(len(x) + 1 for x in lines) + len(sentence) > SEVERITY_TEXT_MAX:
+                break
+            lines.append(sentence)
+            seen.add(sentence)
+    return "\n".join(lines)
 
 
 def refresh_suggestion(session: Session, incident: Incident, now: datetime) -> None:
@@ -210,9 +252,6 @@ def refresh_suggestion(session: Session, incident: Incident, now: datetime) -> N
         or 0
     )
     sources = session.scalar(select(func.count(func.distinct(Post.source_id))).where(in_incident)) or 0
-    texts = session.execute(
-        select(Post.title, Post.text).where(in_incident).order_by(Post.id.desc()).limit(30)
-    ).all()
     stats = IncidentStats(
         post_count=incident.post_count,
         posts_last_hour=int(last_hour),
@@ -220,7 +259,7 @@ def refresh_suggestion(session: Session, incident: Incident, now: datetime) -> N
         distinct_sources=int(sources),
         negative_share=incident.negative_share,
         category=incident.category,
-        text_sample="\n".join(f"{t} {x or ''}" for t, x in texts),
+        text_sample=f"{incident.title}\n{incident.severity_text}",
     )
     suggestion = suggest_grade(stats)
     if suggestion.grade != incident.suggested_grade:

@@ -68,7 +68,7 @@ def known_urls(source: str, urls: Iterable[str]) -> set[str]:
     """Which of these canonical URLs are already stored (so detail pages are not fetched again)."""
     wanted = list(dict.fromkeys(urls))
     found: set[str] = set()
-    with transaction(current_app().sessions) as session:
+    with transaction(current_app().read_sessions) as session:
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             found.update(session.scalars(select(Post.url).where(Post.url.in_(chunk))))
@@ -80,7 +80,7 @@ def known_replied_urls(source: str, urls: Iterable[str]) -> set[str]:
     it was answered must be fetched again until the reply appears."""
     wanted = list(dict.fromkeys(urls))
     found: set[str] = set()
-    with transaction(current_app().sessions) as session:
+    with transaction(current_app().read_sessions) as session:
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             found.update(

@@ -116,6 +116,9 @@ class Incident(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False)  # 回应公开 page
     public_summary: Mapped[str] = mapped_column(Text, default="")
     needs_policy: Mapped[bool] = mapped_column(Boolean, default=True, index=True)  # re-run policy rules
+    # sentences of its posts that name casualties or critical terms: what the severity suggestion reads,
+    # kept as posts arrive so a new post never re-reads the whole incident
+    severity_text: Mapped[str] = mapped_column(Text, default="")
     lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
     units: Mapped[list[IncidentUnit]] = relationship(back_populates="incident", cascade="all, delete-orphan")
 
@@ -179,6 +182,7 @@ class Post(Base):
     category: Mapped[str] = mapped_column(String(50))
     categories: Mapped[list[Any]] = mapped_column(default=list)
     topics: Mapped[list[Any]] = mapped_column(default=list)
+    key_terms: Mapped[list[Any] | None] = mapped_column(JSON)  # most frequent content words, for merging
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     source: Mapped[Source] = relationship()

@@ -29,7 +29,7 @@ from tracker.errors import UserError
 
 def ensure_scheduler_idle(app: App, now: datetime) -> None:
     from tracker.models import SchedulerLock
-    from tracker.scheduler_lock import LOCK_ID, STALE_AFTER, _dead_here
+    from tracker.scheduler_lock import LOCK_ID, STALE_AFTER, owner_is_dead_here
 
     try:
         with transaction(app.sessions) as session:
@@ -39,7 +39,7 @@ def ensure_scheduler_idle(app: App, now: datetime) -> None:
     if row is None:
         return
     age = now - row.heartbeat_at
-    if age < STALE_AFTER and not _dead_here(row.owner):
+    if age < STALE_AFTER and not owner_is_dead_here(row.owner):
         raise UserError(
             f"调度进程 {row.owner} 正在运行（最近心跳 {max(0, int(age.total_seconds()))} 秒前）："
             "请先停止 yuqing run（如 systemctl stop yuqing-scheduler）再恢复；确认它已停止可加 --force"

@@ -20,7 +20,7 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _dead_here(owner: str) -> bool:
+def owner_is_dead_here(owner: str) -> bool:
     """The owner ran on this host and its process is gone (killed, crashed): its lock is void at once."""
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
@@ -39,7 +39,7 @@ def acquire(app: App, owner: str) -> None:
     with transaction(app.sessions) as session:
         row = session.get(SchedulerLock, LOCK_ID, with_for_update=True)
         fresh = row is not None and now - row.heartbeat_at < STALE_AFTER
-        if row is not None and row.owner != owner and fresh and not _dead_here(row.owner):
+        if row is not None and row.owner != owner and fresh and not owner_is_dead_here(row.owner):
             raise UserError(
                 f"另一个调度进程（{row.owner}）正在使用同一数据库，最近心跳 {int((now - row.heartbeat_at).total_seconds())} 秒前。"
                 "同一数据库只能运行一个 yuqing run；如确认对方已停止，请等待 90 秒后重试。"

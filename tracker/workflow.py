@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from analysis.taxonomy import GRADES, grade_code, grade_rank
 from tracker.audit import record
 from tracker.errors import UserError
+from tracker.incidents import add_severity_sentences
 from tracker.models import (
     Commitment,
     Consultation,
@@ -228,6 +229,7 @@ def merge_incidents(
         if other.last_post_at and (target.last_post_at is None or other.last_post_at > target.last_post_at):
             target.last_post_at = other.last_post_at
         target.topics = sorted(set(target.topics) | set(other.topics))
+        target.severity_text = add_severity_sentences(target.severity_text or "", other.severity_text or "")
         other.status, other.merged_into_id, other.post_count, other.negative_count = "merged", target.id, 0, 0
         record(session, actor, "incident.merge", "incident", target.id, {"merged": other.id}, now)
     target.needs_policy = True

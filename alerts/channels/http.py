@@ -4,6 +4,7 @@ masked Chinese ``last_error`` instead of an exception."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,10 @@ from urllib.parse import urlsplit
 import requests
 
 from alerts.channels.base import Channel, ChannelConfigError, ChannelOptions, ChannelUrl
+
+# WeCom and DingTalk put the credential in the URL, and urllib3 logs every request line at DEBUG: keep
+# that logger quiet whatever the application's level, so a debug session cannot leak a robot key.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tracker.cli.alerts",
     "tracker.cli.clock_cmds",
     "tracker.cli.ledger",
+    "tracker.cli.ops",
 )
 
 

@@ -30,6 +30,8 @@ def setup_logging(level: int = logging.INFO) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("waitress").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # urllib3 logs request lines at DEBUG, and a WeCom URL carries its key: never let them through.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
 def register(sub: Any) -> None:

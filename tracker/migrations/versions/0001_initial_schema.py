@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-23 15:47:03.512863
+Create Date: 2026-11-23 15:59:39.916870
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ def upgrade() -> None:
         sa.Column("public", sa.Boolean(), nullable=False),
         sa.Column("public_summary", sa.Text(), nullable=False),
         sa.Column("needs_policy", sa.Boolean(), nullable=False),
+        sa.Column("severity_text", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["lead_unit_id"],
             ["units.id"],
@@ -287,6 +288,7 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=50), nullable=False),
         sa.Column("categories", sa.JSON(), nullable=False),
         sa.Column("topics", sa.JSON(), nullable=False),
+        sa.Column("key_terms", sa.JSON(), nullable=True),
         sa.Column("metrics", sa.JSON(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
