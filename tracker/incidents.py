@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from analysis.normalize import normalize
 from analysis.simhash import from_signed64, hamming
@@ -24,6 +24,7 @@ from tracker.settings_schema import Settings
 TERM_OVERLAP_MIN = 0.25
 KEY_TERMS = 25
 KEY_TEXT = 500
+SAMPLE_PER_INCIDENT = 5
 #: an incident's suggestion is recomputed for every post while small; past this, on every 10th post or
 #: when a post adds severity evidence (a surge of thousands must not re-grade thousands of times)
 REGRADE_EVERY_POST_UNTIL = 30
@@ -125,21 +126,32 @@ def _topic_incident(session: Session, settings: Settings, post: Post, now: datet
     if not post.topics or post.category == "other":
         return None
     since = post.event_time - timedelta(hours=settings.incidents.merge_window_hours)
-    candidates = session.scalars(
-        select(Incident)
+    rows = session.execute(
+        select(Incident.id, Incident.topics)
         .where(Incident.status == "open", Incident.category == post.category, Incident.last_post_at >= since)
         .order_by(Incident.last_post_at.desc())
         .limit(20)
     ).all()
+    candidates = [incident_id for incident_id, topics in rows if set(topics) & set(post.topics)]
+    if not candidates:
+        return None
     mine = post_terms(post)
-    for incident in candidates:
-        if not set(incident.topics) & set(post.topics):
-            continue
-        sample = session.scalars(
-            select(Post).where(Post.incident_id == incident.id).order_by(Post.id.desc()).limit(5)
-        ).all()
-        if any(term_overlap(mine, post_terms(p)) >= TERM_OVERLAP_MIN for p in sample):
-            return incident
+    # The latest few posts of every candidate in one query (not one query per candidate).
+    recent = session.scalars(
+        select(Post)
+        .options(load_only(Post.id, Post.incident_id, Post.key_terms, Post.title))  # text only if needed
+        .where(Post.incident_id.in_(candidates), Post.id != post.id)
+        .order_by(Post.id.desc())
+        .limit(SAMPLE_PER_INCIDENT * len(candidates) * 2)
+    ).all()
+    samples: dict[int, list[Post]] = {}
+    for p in recent:
+        bucket = samples.setdefault(p.incident_id or 0, [])
+        if len(bucket) < SAMPLE_PER_INCIDENT:
+            bucket.append(p)
+    for incident_id in candidates:
+        if any(term_overlap(mine, post_terms(p)) >= TERM_OVERLAP_MIN for p in samples.get(incident_id, [])):
+            return session.get(Incident, incident_id)
     return None
 
 
