@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from sqlalchemy.exc import DBAPIError
+
 from tracker.errors import UserError
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -93,6 +95,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `yuqing posts | head`: the reader left; not an error
         sys.stderr.close()
         return 0
+    except DBAPIError as exc:  # no traceback for a database that is down, full or on an older schema
+        detail = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        print(
+            f"错误：数据库操作失败（{detail}）。如果刚升级了程序，请先运行 yuqing db upgrade；"
+            "如果数据库服务不可用，请检查 database.url 与数据库状态。",
+            file=sys.stderr,
+        )
+        return 4
 
 
 if __name__ == "__main__":  # python -m tracker.cli
