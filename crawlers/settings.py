@@ -35,7 +35,7 @@ TELNETCONSOLE_ENABLED = False
 # Conditional re-fetch of feeds and list pages (ETag / Last-Modified); detail pages are skipped against the
 # database before they are requested, so the cache never decides what is new.
 HTTPCACHE_ENABLED = os.environ.get("YUQING_SCRAPY_HTTPCACHE", "true").lower() not in ("0", "false", "no")
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "crawlers.httpcache.RevalidatePolicy"
 HTTPCACHE_DIR = os.environ.get("YUQING_SCRAPY_HTTPCACHE_DIR", "httpcache")
 HTTPCACHE_IGNORE_HTTP_CODES = [403, 404, 418, 429, 500, 502, 503, 504]
 

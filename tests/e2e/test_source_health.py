@@ -62,7 +62,9 @@ def test_board_by_config_and_layout_change_alert(tmp_path: Path) -> None:
     assert "td.td-title a" in board["last_error"]
     good = next(s for s in status["sources"] if s["name"] == "市长信箱")
     assert good["consecutive_failures"] == 0 and good["total_posts"] >= 1
-    alerts = [json.loads(x) for x in (tmp_path / "var" / "alerts.jsonl").read_text(encoding="utf-8").splitlines()]
+    alerts = [
+        json.loads(x) for x in (tmp_path / "var" / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     failures = [a for a in alerts if str(a["title"]).startswith("【采集异常】改版留言板")]
     assert len(failures) == 1 and "连续失败3次" in str(failures[0]["title"])
     posts = [json.loads(x) for x in yuqing(cfg, "posts", "--format", "jsonl").stdout.splitlines()]
