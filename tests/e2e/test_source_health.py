@@ -52,7 +52,7 @@ def test_board_by_config_and_layout_change_alert(tmp_path: Path) -> None:
         ok = yuqing(cfg, "crawl", "市长信箱")
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert "新增" in ok.stdout
-        for attempt in range(3):
+        for _attempt in range(3):
             bad = yuqing(cfg, "crawl", "改版留言板")
             assert bad.returncode == 1 and "页面结构" in bad.stdout, bad.stdout
         yuqing(cfg, "sweep")

@@ -97,9 +97,7 @@ def build(tmp_path: Path, db_url: str) -> App:
 def counts(app: App) -> dict[str, int]:
     with transaction(app.sessions) as session:
         return {
-            "breached": int(
-                session.scalar(select(func.count()).where(Obligation.state == "breached")) or 0
-            ),
+            "breached": int(session.scalar(select(func.count()).where(Obligation.state == "breached")) or 0),
             "breach_events": int(
                 session.scalar(select(func.count()).where(AuditEvent.action == "obligation.breach")) or 0
             ),

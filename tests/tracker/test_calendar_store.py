@@ -20,8 +20,13 @@ from tracker.sweep import run
 
 
 def cli(app: App, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "--config", app.settings.path, *args],
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", app.settings.path, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def deadline(app: App, start: str, within: str) -> dict[str, object]:

@@ -67,7 +67,9 @@ min_grade = "重大"
 def test_routes_deliver_to_wecom_and_dingtalk_and_retry_once(tmp_path: Path, mocks) -> None:  # type: ignore[no-untyped-def]
     wecom, ding, clock = mocks
     app = app_with_channels(tmp_path, wecom, ding, clock)
-    store("新闻", "公交线路调整", "12路公交线路下周起调整，市民反映不方便。", T0)  # 一般: not on the 重大 route
+    store(
+        "新闻", "公交线路调整", "12路公交线路下周起调整，市民反映不方便。", T0
+    )  # 一般: not on the 重大 route
     food_story(T0)
     clock.set(T0 + timedelta(minutes=70))
     ding.force(Reply(status=500, body=b"busy"))  # DingTalk fails once
@@ -95,8 +97,15 @@ def test_burst_over_the_limit_becomes_a_digest(tmp_path: Path, mocks) -> None:  
     app = app_with_channels(tmp_path, wecom, ding, clock)
     with transaction(app.sessions) as session:
         for i in range(30):  # a burst: 30 alerts for the 重大 route at once
-            queue(session, app.settings, f"burst:{i}", AlertEvent(kind="breach", grade="重大"),
-                  f"【舆情预警·重大】已超时：事件{i}", f"**事件**：第{i}号事件\n> 已超时{i}分钟", clock.now())
+            queue(
+                session,
+                app.settings,
+                f"burst:{i}",
+                AlertEvent(kind="breach", grade="重大"),
+                f"【舆情预警·重大】已超时：事件{i}",
+                f"**事件**：第{i}号事件\n> 已超时{i}分钟",
+                clock.now(),
+            )
     result = run(app)
     contents = [r.json()["markdown"]["content"] for r in wecom.accepted]
     assert len(contents) <= 20  # never over WeCom's 20 per minute
