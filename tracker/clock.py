@@ -59,13 +59,6 @@ def ensure_utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
-def from_db(dt: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes for timezone-aware columns: they were stored as UTC."""
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def to_beijing(dt: datetime) -> datetime:
     return ensure_utc(dt).astimezone(BEIJING)
 
