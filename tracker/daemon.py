@@ -20,6 +20,7 @@ from tracker.app import App
 from tracker.catalog import sync_catalog
 from tracker.clock import parse_iso
 from tracker.db import transaction
+from tracker.errors import UserError
 from tracker.scheduler_lock import acquire, owner_id, release
 from tracker.validation import interval_seconds
 
@@ -121,8 +122,15 @@ def run_daemon(app: App, web: bool = True) -> int:
     upgrade(app.engine)
     with transaction(app.sessions) as session:
         sync_catalog(session, app.settings)
+    # Bind the web port first: a busy port is a clear error before anything else has started.
+    server = _bind_web(app) if web else None
     owner = owner_id()
-    acquire(app, owner)
+    try:
+        acquire(app, owner)
+    except BaseException:
+        if server is not None:
+            server.close()
+        raise
     jobs.configure(app)
     from tracker import ingest
 
@@ -140,10 +148,10 @@ def run_daemon(app: App, web: bool = True) -> int:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    server = None
     try:
-        if web:
-            server = _start_web(app)
+        if server is not None:
+            threading.Thread(target=server.run, name="web", daemon=True).start()
+            log.info("网页界面：%s", app.settings.web.base_url)
         stop.wait()
     finally:
         if server is not None:
@@ -155,15 +163,19 @@ def run_daemon(app: App, web: bool = True) -> int:
     return 0
 
 
-def _start_web(app: App) -> Any:
+def _bind_web(app: App) -> Any:
     from waitress.server import create_server
 
     from tracker.web import create_app
 
-    server = create_server(create_app(app), host=app.settings.web.host, port=app.settings.web.port, threads=8)
-    threading.Thread(target=server.run, name="web", daemon=True).start()
-    log.info("网页界面：%s", app.settings.web.base_url)
-    return server
+    host, port = app.settings.web.host, app.settings.web.port
+    try:
+        return create_server(create_app(app), host=host, port=port, threads=8)
+    except OSError as exc:
+        raise UserError(
+            f"网页界面无法监听 {host}:{port}（{exc.strerror or exc}）：端口可能已被占用，"
+            "请停止占用该端口的程序，或修改 web.port（也可用环境变量 YUQING_WEB_PORT）"
+        ) from None
 
 
 def _log_startup(app: App) -> None:

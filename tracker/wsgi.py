@@ -15,12 +15,13 @@ from flask import Flask
 
 from tracker.app import load_app
 from tracker.errors import UserError
+from tracker.logging_setup import configure
 from tracker.web import create_app
 
 
 def build() -> Flask:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        configure(logging.INFO)  # text, or JSON lines with YUQING_LOG_FORMAT=json
         return create_app(load_app())
     except UserError as exc:
         # A WSGI server would print a long traceback for an import-time error; say it in one line.

@@ -177,7 +177,8 @@ def test_crawler_web_and_cli_write_together_for_a_minute(tmp_path: Path) -> None
         text=True,
     )
     deadline = time.monotonic() + DURATION
-    web, cli, outputs = Tally(), Tally(), []
+    web, cli = Tally(), Tally()
+    outputs: list[str] = []
     flask_app = create_app(app, environ={})  # one application, two browsers
     threads = [
         threading.Thread(target=web_writer, args=(flask_app, incidents[0], deadline, web)),

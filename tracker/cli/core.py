@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +20,10 @@ def app_from_args(args: argparse.Namespace) -> App:
 
 
 def setup_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S",
-        stream=sys.stderr,
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("waitress").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # urllib3 logs request lines at DEBUG, and a WeCom URL carries its key: never let them through.
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    """Text lines, or JSON lines with YUQING_LOG_FORMAT=json (tracker/logging_setup.py)."""
+    from tracker.logging_setup import configure
+
+    configure(level)
 
 
 def register(sub: Any) -> None:
