@@ -105,6 +105,22 @@ def sentiment_class(score: float) -> str:
     return "neg" if score < 0.5 else ("neu" if score < 0.65 else "pos")
 
 
+CRAWL_COUNT_NAMES = {
+    "new": "新增",
+    "duplicate": "重复",
+    "failed": "失败",
+    "items": "条目",
+    "dropped": "丢弃",
+    "pages": "页面",
+    "skipped_known": "跳过已存",
+    "unreadable_time": "时间无法识别",
+}
+
+
+def crawl_count(key: str) -> str:
+    return CRAWL_COUNT_NAMES.get(key, key)
+
+
 def init_app(flask_app: Flask) -> None:
     filters: dict[str, Any] = {
         "bj": fmt_beijing,
@@ -120,6 +136,7 @@ def init_app(flask_app: Flask) -> None:
         "commitment_status": lambda s: STATUS_NAMES.get(s, s),
         "role_name": lambda r: ROLES.get(r, r),
         "basis_name": lambda b: BASIS_NAMES.get(b, b),
+        "crawl_count": crawl_count,
         "left": lambda seconds: humanize_delta(seconds) if seconds < 0 else f"剩余{humanize_delta(seconds)}",
     }
     flask_app.jinja_env.filters.update(filters)
