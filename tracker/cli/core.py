@@ -150,10 +150,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     upgrade(app.engine)
     replay = None
     cfg = app.settings.source(args.source)
-    if cfg is not None and cfg.kind == "replay":
+    if cfg is not None and cfg.kind == "replay" and not _port_answers(app.settings.crawl.replay_port):
         from tracker.daemon import start_replay_site
 
-        replay = start_replay_site(app)  # None when the daemon already serves it
+        replay = start_replay_site(app)  # the daemon (when running) already serves it
     try:
         summary = run_crawl(app, args.source)
     finally:
@@ -161,6 +161,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             replay.stop()  # type: ignore[attr-defined]
     print(summary.line())
     return 0 if summary.ok else 1
+
+
+def _port_answers(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ anyone forge a logged-in session.
 from __future__ import annotations
 
 import ipaddress
+import os
 import secrets
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -76,9 +77,18 @@ def load_secret_key(app: App, environ: Mapping[str, str]) -> str:
 def _dev_key(app: App) -> str:
     path = app.path(KEY_FILE)
     if not path.exists():
+        # Write aside and link into place: two processes starting at once must not read a half-written key;
+        # the first to link wins and the other reads that one.
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="ascii")
-        path.chmod(0o600)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_urlsafe(48), encoding="ascii")
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     key = path.read_text(encoding="ascii").strip()
     if len(key) < MIN_KEY_LENGTH:
         raise ConfigError(f"会话密钥文件 {path} 内容无效：请删除它，启动时会重新生成")
