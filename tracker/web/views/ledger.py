@@ -26,6 +26,7 @@ from tracker.reports.periods import beijing_midnight, parse_period
 from tracker.reports.table import cell_text
 from tracker.web.access import roles
 from tracker.web.context import CurrentUser, db, now, require_user, yq
+from tracker.web.views.dashboard import page_cache
 
 bp = Blueprint("ledger", __name__)
 PAGE_ROWS = 500
@@ -86,12 +87,17 @@ def _options() -> dict[str, Any]:
     }
 
 
+LEDGER_TTL = 10.0
+
+
 @bp.route("/ledger")
 def index() -> ResponseReturnValue:
     u = require_user()
     try:
         filters, label = _filters(u)
-        rows = ledger_rows(db(), filters)
+        # Shared for a few seconds like the dashboard (writes through the web clear it): reviewers and
+        # duty staff reload the same period; the downloads below always read afresh.
+        rows = page_cache().get_or(("ledger", filters), LEDGER_TTL, lambda: ledger_rows(db(), filters))
     except UserError as exc:
         today = to_beijing(now()).date()
         page = render_template(
