@@ -61,11 +61,15 @@ def record(
     """Append one event in the caller's transaction (so the change and its audit row commit together)."""
     prev = session.info.get(_HEAD_KEY)
     if prev is None:
-        if session.get_bind().dialect.name == "postgresql":
-            # Serialise appenders: two transactions reading the same last hash would fork the chain.
-            session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-        # (SQLite: BEGIN IMMEDIATE already serialises writers.)
-        last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        # no_autoflush: take the lock *before* this transaction's pending changes are written. Flushing first
+        # would hold row locks (the incident being graded) while waiting here, and a crawl holding the audit
+        # lock that then needs that incident row would deadlock with us (seen under load on PostgreSQL).
+        with session.no_autoflush:
+            if session.get_bind().dialect.name == "postgresql":
+                # Serialise appenders: two transactions reading the same last hash would fork the chain.
+                session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+            # (SQLite: BEGIN IMMEDIATE already serialises writers.)
+            last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
         prev = last or GENESIS
     at = now.replace(microsecond=0)
     clean = json.loads(json.dumps(payload, ensure_ascii=False, default=str))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, flash, redirect, request, url_for
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WzResponse
 
@@ -25,17 +26,26 @@ bp = Blueprint("actions", __name__)
 STAFF = ("admin", "duty")
 
 Action = Callable[[Session, Incident, str, datetime], str]
+RETRIES = 2
+RETRYABLE = ("40P01", "40001")  # deadlock_detected, serialization_failure
 
 
 def _act(incident_id: int, form: str, action: Action) -> WzResponse | tuple[str, int]:
     actor = require_user().username
-    try:
-        with write() as session:
-            incident = incident_or_abort(session, incident_id, act=True)
-            message = action(session, incident, actor, now())
-    except (UserError, ValueError) as exc:
-        text = exc.message if isinstance(exc, UserError) else str(exc)
-        return render_incident(incident_id, {form: text}, 400)
+    for attempt in range(RETRIES + 1):
+        try:
+            with write() as session:
+                incident = incident_or_abort(session, incident_id, act=True)
+                message = action(session, incident, actor, now())
+            break
+        except (UserError, ValueError) as exc:
+            text = exc.message if isinstance(exc, UserError) else str(exc)
+            return render_incident(incident_id, {form: text}, 400)
+        except OperationalError as exc:
+            # PostgreSQL chose this transaction as a deadlock or serialisation victim: it was rolled back
+            # whole, so doing it again is safe (the database asks clients to retry).
+            if attempt == RETRIES or getattr(exc.orig, "sqlstate", None) not in RETRYABLE:
+                raise
     flash(message)
     return redirect(url_for("incidents.show", incident_id=incident_id) + f"#{form}")
 
