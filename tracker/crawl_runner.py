@@ -87,7 +87,7 @@ def run_crawl(app: App, name: str) -> CrawlSummary:
             proc = subprocess.run(
                 cmd,
                 env=crawl_env(app),
-                cwd=_project_dir(),
+                cwd=project_dir(),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 timeout=app.settings.crawl.timeout_s,
@@ -100,8 +100,8 @@ def run_crawl(app: App, name: str) -> CrawlSummary:
     return finish_run(app, name, run_id, started, time.monotonic() - t0, error)
 
 
-def _project_dir() -> Path:
-    """Where scrapy.cfg lives (the repository); the crawlers package is installed either way."""
+def project_dir() -> Path:
+    """The source checkout (scrapy.cfg, yuqing.example.toml); the packages are installed either way."""
     return Path(__file__).resolve().parent.parent
 
 

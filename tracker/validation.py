@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlparse
 
+from analysis.query import QuerySyntaxError, parse
 from analysis.taxonomy import CATEGORIES, grade_code
 from tracker.errors import ConfigError
 from tracker.settings_schema import Settings
@@ -100,11 +101,7 @@ def _check_topics_units(s: Settings, err: ErrorFactory) -> None:
             if name not in unit_names:
                 raise err(f"topics[{i}].units", f"单位 {name!r} 未在 [[units]] 中定义")
         try:
-            from analysis.query import QuerySyntaxError, parse
-
             parse(topic.query)
-        except ImportError:  # pragma: no cover - analysis.query always ships
-            pass
         except QuerySyntaxError as exc:
             raise err(
                 f"topics[{i}].query", f"检索式有误：{exc.message_zh}（第 {exc.position + 1} 个字符）"

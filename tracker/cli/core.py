@@ -68,16 +68,18 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_status)
 
 
-def _project_dir() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.config or "yuqing.toml")
     if target.exists() and not args.force:
         print(f"配置文件已存在：{target}（未覆盖；如需重新生成请加 --force）")
     else:
-        example = _project_dir() / "yuqing.example.toml"
+        from tracker.crawl_runner import project_dir
+
+        example = project_dir() / "yuqing.example.toml"
+        if not example.exists():  # an installed wheel has no source checkout beside it
+            raise UserError(
+                f"找不到配置示例 {example}：请在源码目录中运行 yuqing init，或按 docs/configuration.md 编写 yuqing.toml"
+            )
         target.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
         print(f"已生成配置文件：{target}")
     app = load_app(str(target))
@@ -247,8 +249,3 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         print("调度进程：未运行")
     return 0
-
-
-def require(value: object, message: str) -> None:
-    if not value:
-        raise UserError(message)
