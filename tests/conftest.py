@@ -74,6 +74,14 @@ def _pg_url_with_schema() -> str:
     return f"{PG_URL}{sep}options=-csearch_path%3D{PG_SCHEMA}"
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests are offline: every server they talk to is on 127.0.0.1 and must be reached directly, whatever
+    *_proxy variables the machine has."""
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":

@@ -14,13 +14,6 @@ from tests.alerts.helpers import FakeClock
 from tests.alerts.mockservers import DingTalkMock, FeishuMock, WebhookMock, WeComMock
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # requests honours *_proxy variables; the mock servers are on 127.0.0.1 and must be reached directly.
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

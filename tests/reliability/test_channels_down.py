@@ -59,8 +59,6 @@ class DownWebhook(WebhookMock):
 
 @pytest.fixture
 def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[DownWeCom, DownWebhook, FrozenClock]]:
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("YUQING_T_WECOM_KEY", KEY)
     clock = FrozenClock(T0)
     wecom = DownWeCom(key=KEY, limit=10_000)  # the mock's limit is a lifetime count, not per minute

@@ -27,8 +27,6 @@ TOKEN, SECRET = "a1b2c3d4e5f6token", "SECf00dbabe+/=secret"
 
 @pytest.fixture
 def mocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[WeComMock, DingTalkMock, FrozenClock]]:
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("YUQING_T_WECOM_KEY", KEY)
     monkeypatch.setenv("YUQING_T_DING_TOKEN", TOKEN)
     monkeypatch.setenv("YUQING_T_DING_SECRET", SECRET)
