@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -90,6 +90,29 @@ def words(text: str) -> list[str]:
         tokenizer()
     assert _cutter is not None
     return [w for w in _cutter.cut(text) if not w.isspace()]
+
+
+#: how much of a text's start ``lead_terms`` reads, and how many terms it keeps
+LEAD_CHARS: Final = 500
+LEAD_TERMS: Final = 25
+
+
+def lead_terms(tokens: Sequence[str], chars: int = LEAD_CHARS, top: int = LEAD_TERMS) -> tuple[str, ...]:
+    """The ``top`` most frequent words of two characters or more with a letter or digit among the words
+    of the first ``chars`` characters, most frequent first (ties in order of appearance).
+
+    The lead of a post names the place, the actors and what happened; the rest adds cost, not identity.
+    Takes the words ``analyze`` already cut, so key terms cost no second segmentation."""
+    counts: dict[str, int] = {}
+    used = 0
+    for word in tokens:
+        used += len(word)
+        if used > chars:
+            break
+        if len(word) >= 2 and has_alnum(word):
+            counts[word] = counts.get(word, 0) + 1
+    # sorted() is stable and dicts keep insertion order: equal counts stay in order of appearance
+    return tuple(sorted(counts, key=lambda w: -counts[w])[:top])
 
 
 @lru_cache(maxsize=1 << 16)  # the vocabulary repeats: cache the per-character checks

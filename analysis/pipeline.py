@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analysis.categories import Taxonomy, default_taxonomy
-from analysis.features import words
+from analysis.features import lead_terms, words
 from analysis.normalize import normalize
 from analysis.sentiment import NEUTRAL, default_model
 from analysis.simhash import hash_words, simhash_words, strip_reposts
@@ -42,6 +42,7 @@ def analyze(texts: Sequence[str], taxonomy: Taxonomy | None = None) -> list[Anal
                 categories=cats,
                 model=model.version,
                 simhash=simhash_words(hash_words(tokens)),
+                key_terms=lead_terms(tokens),
             )
         )
     return out

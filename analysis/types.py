@@ -28,6 +28,9 @@ class Analysis:
     categories: tuple[CategoryScore, ...]  # primary first
     model: str  # sentiment model version string
     simhash: int  # unsigned 64-bit
+    #: the most frequent content words of the text's lead (places, actors, what happened): what the
+    #: tracker compares to tell whether two differently written posts tell the same story
+    key_terms: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -37,4 +40,5 @@ class Analysis:
             "categories": [c.to_json() for c in self.categories],
             "model": self.model,
             "simhash": self.simhash,
+            "key_terms": list(self.key_terms),
         }

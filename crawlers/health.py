@@ -104,6 +104,15 @@ def record_failure(
     logger.log(logging.ERROR if fatal else logging.WARNING, "%s [%s]", error.message, error.kind)
 
 
+def record_item_error(stats: StatsCollector, message: str | None) -> None:
+    """A post that was not stored (a pipeline raised, or storing it failed): counted as failed; the first
+    message is kept for the health record."""
+    stats.inc_value(STAT_FAILED)
+    stats.inc_value("yuqing/item_errors")
+    if message and stats.get_value(STAT_ITEM_ERROR) is None:
+        stats.set_value(STAT_ITEM_ERROR, message)
+
+
 def summary(stats: Mapping[str, Any]) -> dict[str, int]:
     """The counts reported with each crawl."""
     return {
@@ -156,12 +165,8 @@ class HealthReporter:
         """A pipeline raised on an item (not a DropItem): the post was not stored. Counted, and when no
         item of the crawl could be stored the crawl fails — a broken pipeline must not look healthy."""
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(STAT_FAILED)
-        self.crawler.stats.inc_value("yuqing/item_errors")
-        if failure is not None and self.crawler.stats.get_value(STAT_ITEM_ERROR) is None:
-            self.crawler.stats.set_value(
-                STAT_ITEM_ERROR, f"{failure.type.__name__}: {failure.getErrorMessage()}"
-            )
+        message = f"{failure.type.__name__}: {failure.getErrorMessage()}" if failure is not None else None
+        record_item_error(self.crawler.stats, message)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         assert self.crawler.stats is not None

@@ -73,6 +73,15 @@ def read_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
+#: PostgreSQL chose the transaction as a deadlock or serialisation victim and rolled it back whole: doing it
+#: again is safe (the database asks clients to retry)
+RETRYABLE_SQLSTATES = ("40P01", "40001")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session
 
 from analysis.normalize import normalize
 from analysis.simhash import from_signed64, hamming
@@ -22,33 +22,54 @@ from tracker.settings_schema import Settings
 #: share of the smaller post's key terms found in the other: above it, two posts on the same topic and
 #: category tell the same story (differently written reports share places, actors and symptoms)
 TERM_OVERLAP_MIN = 0.25
-KEY_TERMS = 25
-KEY_TEXT = 500
 SAMPLE_PER_INCIDENT = 5
 #: an incident's suggestion is recomputed for every post while small; past this, on every 10th post or
 #: when a post adds severity evidence (a surge of thousands must not re-grade thousands of times)
 REGRADE_EVERY_POST_UNTIL = 30
 
 
-def attach_post(session: Session, settings: Settings, post: Post, source: Source, now: datetime) -> Incident:
+def attach_post(
+    session: Session, settings: Settings, post: Post, source: Source, now: datetime
+) -> tuple[Incident, bool]:
+    """Store a new (transient) post in its incident, opening one if none fits.
+
+    Returns the incident and whether its suggested grade is due for recomputing; the caller runs
+    ``refresh_suggestion`` once per incident after a batch of posts (a burst of a hundred posts on one
+    incident is one re-grade, not a hundred). The post is inserted with its incident already set."""
     incident = _near_duplicate_incident(session, settings, post, now) or _topic_incident(
         session, settings, post, now
     )
+    new = incident is None
     if incident is None:
         incident = _new_incident(session, settings, post, source, now)
     else:
-        # Lock the row (PostgreSQL): two crawls adding to one incident must not lose each other's counts.
-        session.refresh(incident, with_for_update=True)
-    post.incident_id = incident.id
+        _lock(session, incident)
+        post.incident_id = incident.id
+        session.add(post)
+    _remember_terms(session, incident, post, new)
     evidence_before = incident.severity_text
     _add_post_figures(incident, post)
-    if (
+    regrade = (
         incident.post_count <= REGRADE_EVERY_POST_UNTIL
         or incident.post_count % 10 == 0
         or incident.severity_text != evidence_before
-    ):
-        refresh_suggestion(session, incident, now)
-    return incident
+    )
+    return incident, regrade
+
+
+_LOCKED = "yuqing_locked_incidents"
+
+
+def _lock(session: Session, incident: Incident) -> None:
+    """PostgreSQL: lock the incident row and reload it, once per transaction, so two crawls adding to one
+    incident do not lose each other's counts. SQLite needs neither: every write transaction holds the
+    database's write lock from its first statement, so what this session loaded is current."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    locked: set[int] = session.info.setdefault(_LOCKED, set())
+    if incident.id not in locked:
+        session.refresh(incident, with_for_update=True)
+        locked.add(incident.id)
 
 
 def resolve_incident(session: Session, incident_id: int) -> Incident | None:
@@ -67,53 +88,68 @@ def _resolve(session: Session, incident_id: int) -> Incident | None:
     return incident
 
 
+# Statements built once (bound parameters): building SQL expressions cost more than running them.
+_SAME_BAND = (
+    select(Post.simhash, Post.incident_id)
+    .where(
+        or_(
+            Post.band0 == bindparam("b0"),
+            Post.band1 == bindparam("b1"),
+            Post.band2 == bindparam("b2"),
+            Post.band3 == bindparam("b3"),
+        ),
+        Post.fetched_at >= bindparam("since"),
+        Post.incident_id.is_not(None),
+    )
+    .limit(200)
+)
+_OPEN_OF_CATEGORY = (
+    select(Incident.id, Incident.topics)
+    .where(
+        Incident.status == "open",
+        Incident.category == bindparam("category"),
+        Incident.last_post_at >= bindparam("since"),
+    )
+    .order_by(Incident.last_post_at.desc())
+    .limit(20)
+)
+_LATEST_TERMS = (
+    select(Post.id, Post.incident_id, Post.key_terms)
+    .where(Post.incident_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Post.id.desc())
+    .limit(bindparam("n"))
+)
+
+
 def _near_duplicate_incident(
     session: Session, settings: Settings, post: Post, now: datetime
 ) -> Incident | None:
     since = now - timedelta(hours=settings.incidents.merge_window_hours)
-    rows = session.execute(
-        select(Post.simhash, Post.incident_id)
-        .where(
-            or_(
-                Post.band0 == post.band0,
-                Post.band1 == post.band1,
-                Post.band2 == post.band2,
-                Post.band3 == post.band3,
-            ),
-            Post.fetched_at >= since,
-            Post.incident_id.is_not(None),
-            Post.id != post.id,
-        )
-        .limit(200)
-    ).all()
+    bands = {"b0": post.band0, "b1": post.band1, "b2": post.band2, "b3": post.band3}
+    rows = session.execute(_SAME_BAND, {**bands, "since": since}).all()
     mine = from_signed64(post.simhash)
     best: tuple[int, int] | None = None
     for simhash, incident_id in rows:
         distance = hamming(mine, from_signed64(simhash))
-        if incident_id is None:
+        if incident_id is None or distance > settings.incidents.max_hamming:
             continue
-        if distance <= settings.incidents.max_hamming and (best is None or distance < best[0]):
+        if best is None or distance < best[0]:
             best = (distance, incident_id)
     return _resolve(session, best[1]) if best else None
 
 
-def key_terms(text: str) -> set[str]:
-    """The most frequent content words (two characters or more) of a post: places, actors, what happened."""
-    from collections import Counter
+def key_terms(text: str) -> tuple[str, ...]:
+    """The key terms ``analysis.analyze`` gives a post (for posts stored before it gave them)."""
+    from analysis.features import lead_terms, words
+    from analysis.simhash import strip_reposts
 
-    from analysis.features import words
-
-    # The lead of a post names the place, the actors and what happened; the rest adds cost, not identity.
-    counts = Counter(
-        w for w in words(normalize(text)[:KEY_TEXT]) if len(w) >= 2 and any(c.isalnum() for c in w)
-    )
-    return {w for w, _ in counts.most_common(KEY_TERMS)}
+    return lead_terms(words(strip_reposts(normalize(text))))
 
 
 def post_terms(post: Post) -> set[str]:
-    """A post's key terms, segmented once and stored with it (candidates are compared many times)."""
+    """A post's key terms, stored with it (candidates are compared many times)."""
     if post.key_terms is None:
-        post.key_terms = sorted(key_terms(post.title + "\n" + post.text_or_empty))
+        post.key_terms = list(key_terms(post.title + "\n" + post.text_or_empty))
     return set(post.key_terms)
 
 
@@ -126,33 +162,48 @@ def _topic_incident(session: Session, settings: Settings, post: Post, now: datet
     if not post.topics or post.category == "other":
         return None
     since = post.event_time - timedelta(hours=settings.incidents.merge_window_hours)
-    rows = session.execute(
-        select(Incident.id, Incident.topics)
-        .where(Incident.status == "open", Incident.category == post.category, Incident.last_post_at >= since)
-        .order_by(Incident.last_post_at.desc())
-        .limit(20)
-    ).all()
+    rows = session.execute(_OPEN_OF_CATEGORY, {"category": post.category, "since": since}).all()
     candidates = [incident_id for incident_id, topics in rows if set(topics) & set(post.topics)]
     if not candidates:
         return None
     mine = post_terms(post)
-    # The latest few posts of every candidate in one query (not one query per candidate).
-    recent = session.scalars(
-        select(Post)
-        .options(load_only(Post.id, Post.incident_id, Post.key_terms, Post.title))  # text only if needed
-        .where(Post.incident_id.in_(candidates), Post.id != post.id)
-        .order_by(Post.id.desc())
-        .limit(SAMPLE_PER_INCIDENT * len(candidates) * 2)
-    ).all()
-    samples: dict[int, list[Post]] = {}
-    for p in recent:
-        bucket = samples.setdefault(p.incident_id or 0, [])
-        if len(bucket) < SAMPLE_PER_INCIDENT:
-            bucket.append(p)
+    samples = _term_samples(session, candidates)
     for incident_id in candidates:
-        if any(term_overlap(mine, post_terms(p)) >= TERM_OVERLAP_MIN for p in samples.get(incident_id, [])):
+        if any(term_overlap(mine, terms) >= TERM_OVERLAP_MIN for terms in samples.get(incident_id, [])):
             return session.get(Incident, incident_id)
     return None
+
+
+_SAMPLES = "yuqing_term_samples"
+
+
+def _term_samples(session: Session, candidates: list[int]) -> dict[int, list[set[str]]]:
+    """The key terms of the latest few posts of each candidate. Kept for the transaction and updated as
+    posts join (``_remember_terms``): a batch of posts on a few stories asks the database once per story."""
+    known: dict[int, list[set[str]]] = session.info.setdefault(_SAMPLES, {})
+    missing = [c for c in candidates if c not in known]
+    if missing:
+        # The latest posts of all missing candidates in one query (not one query per candidate).
+        rows = session.execute(
+            _LATEST_TERMS, {"ids": missing, "n": SAMPLE_PER_INCIDENT * len(missing) * 2}
+        ).all()
+        for post_id, incident_id, terms in rows:
+            bucket = known.setdefault(incident_id, [])
+            if len(bucket) < SAMPLE_PER_INCIDENT:
+                bucket.append(set(terms) if terms is not None else _stored_terms(session, post_id))
+    return known
+
+
+def _remember_terms(session: Session, incident: Incident, post: Post, new: bool) -> None:
+    known: dict[int, list[set[str]]] | None = session.info.get(_SAMPLES)
+    if known is not None and (new or incident.id in known):
+        known[incident.id] = [post_terms(post), *known.get(incident.id, [])][:SAMPLE_PER_INCIDENT]
+
+
+def _stored_terms(session: Session, post_id: int) -> set[str]:
+    """Key terms of a post stored without them: computed once and kept."""
+    stored = session.get(Post, post_id)
+    return post_terms(stored) if stored is not None else set()
 
 
 def _new_incident(
@@ -174,6 +225,9 @@ def _new_incident(
     )
     session.add(incident)
     session.flush()
+    post.incident_id = incident.id
+    session.add(post)
+    session.flush()  # the post's id goes into the audit record
     _assign_default_units(session, settings, incident)
     record(
         session,
@@ -248,22 +302,31 @@ def add_severity_sentences(kept: str, text: str) -> str:
     return "\n".join(lines)
 
 
+_EVENT_TIME = func.coalesce(Post.published_at, Post.fetched_at)
+_ACTIVITY = select(
+    func.coalesce(func.sum(case((bindparam("hour_ago") < _EVENT_TIME, 1), else_=0)), 0),
+    func.coalesce(
+        func.sum(
+            case(
+                (and_(bindparam("two_hours_ago") < _EVENT_TIME, bindparam("hour_ago") >= _EVENT_TIME), 1),
+                else_=0,
+            )
+        ),
+        0,
+    ),
+    func.count(func.distinct(Post.source_id)),
+).where(Post.incident_id == bindparam("incident"))
+
+
 def refresh_suggestion(session: Session, incident: Incident, now: datetime) -> None:
     """Recompute the suggested grade (研判建议). It only drives obligations through the policy engine."""
     from analysis.severity import IncidentStats, suggest_grade
 
     session.flush()
     hour = timedelta(hours=1)
-    event_time = func.coalesce(Post.published_at, Post.fetched_at)
-    in_incident = Post.incident_id == incident.id
-    last_hour = session.scalar(select(func.count()).where(in_incident, event_time > now - hour)) or 0
-    prev_hour = (
-        session.scalar(
-            select(func.count()).where(in_incident, event_time > now - 2 * hour, event_time <= now - hour)
-        )
-        or 0
-    )
-    sources = session.scalar(select(func.count(func.distinct(Post.source_id))).where(in_incident)) or 0
+    last_hour, prev_hour, sources = session.execute(
+        _ACTIVITY, {"incident": incident.id, "hour_ago": now - hour, "two_hours_ago": now - 2 * hour}
+    ).one()
     stats = IncidentStats(
         post_count=incident.post_count,
         posts_last_hour=int(last_hour),

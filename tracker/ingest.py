@@ -1,26 +1,34 @@
 """The crawlers' one entry point into the tracker (DESIGN §2): source config, incremental-crawl lookups,
-storing posts and recording source health. Each call is its own short transaction, so a crawl killed
-mid-way keeps every post stored before the kill and stores none twice (unique source+id and URL)."""
+storing posts and recording source health.
+
+Posts arrive in batches (``store_posts``): analysed outside the write transaction, stored in one
+transaction (one by one if a post of the batch fails). A crawl killed mid-way keeps every batch committed before the
+kill, stores nothing twice (unique source+id and URL) and half-writes nothing; the posts of the batch it was
+writing are not stored, so the next crawl fetches them again."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from tracker.app import App, load_app
 from tracker.catalog import source_dict_from_settings, sync_catalog
 from tracker.clock import ensure_utc
-from tracker.db import transaction
+from tracker.db import is_retryable, transaction
 from tracker.errors import UserError
-from tracker.models import Post, Response, Source
+from tracker.models import Incident, Post, Response, Source
 
 log = logging.getLogger(__name__)
 _app: App | None = None
@@ -28,9 +36,12 @@ _app: App | None = None
 
 @dataclass(frozen=True)
 class IngestResult:
-    status: str  # "new" | "duplicate"
+    #: "new"; "duplicate" (stored before); "reply" (stored before, and the official reply it came back
+    #: with was logged on its incident); "error" (this post could not be stored: ``error`` says why)
+    status: str
     post_id: int | None = None
     incident_id: int | None = None
+    error: str | None = None
 
 
 def configure(app: App | None) -> None:
@@ -95,20 +106,6 @@ def known_replied_urls(source: str, urls: Iterable[str]) -> set[str]:
     return found
 
 
-def store_reply(item: Mapping[str, Any]) -> bool:
-    """A message already stored came back with its official reply: log the reply on its incident."""
-    from tracker.incidents import resolve_incident
-    from tracker.responses import add_board_reply
-
-    app = current_app()
-    with transaction(app.sessions) as session:
-        post = session.scalar(select(Post).where(Post.url == item["url"]))
-        incident = resolve_incident(session, post.incident_id) if post and post.incident_id else None
-        if incident is None:
-            return False
-        return add_board_reply(session, app.settings, incident, item, app.clock.now()) is not None
-
-
 def _source_row(session: Any, name: str) -> Source:
     row = session.scalar(select(Source).where(Source.name == name))
     if row is None:  # config has it but the catalog was never synced (a fresh `yuqing crawl`)
@@ -132,38 +129,181 @@ def matched_topics(text: str) -> list[str]:
 
 
 def store_post(item: Mapping[str, Any]) -> IngestResult:
-    """Store one analysed post and link it to an incident. Duplicates are reported, never stored twice."""
+    """Store one post (a batch of one, see ``store_posts``)."""
+    return store_posts([item])[0]
+
+
+#: a PostgreSQL deadlock victim's batch is stored again this many times
+BATCH_RETRIES = 2
+
+
+def store_posts(
+    items: Sequence[Mapping[str, Any]], timings: dict[str, float] | None = None
+) -> list[IngestResult]:
+    """Store a batch of normalised posts and link each to an incident; one result per item, in order.
+
+    Posts already stored are duplicates, never stored twice. The others are analysed first (unless an
+    item carries its ``analysis``), outside the write transaction. Then one transaction stores them and
+    re-grades every incident they touched once; if one post fails, each is stored alone, so that one bad
+    post fails alone ("error").
+    A database failure (locked past the busy timeout, connection lost, disk full) raises and stores
+    nothing of the batch; a PostgreSQL deadlock victim is retried. ``timings`` gets the seconds spent
+    analysing and storing added to its "analyse" and "store" entries."""
+    from analysis import analyze
+
+    app = current_app()
+    t0 = time.perf_counter()
+    batch = [dict(item) for item in items]
+    with transaction(app.read_sessions) as session:
+        stored = _stored(session, batch)
+    fresh = [item for item in batch if not _is_stored(item, stored) and "analysis" not in item]
+    for item, result in zip(fresh, analyze([f"{i['title']}\n{i['text']}" for i in fresh]), strict=True):
+        item["analysis"] = result
+    t1 = time.perf_counter()
+    try:
+        for attempt in range(BATCH_RETRIES + 1):
+            try:
+                return _store_batch(app, batch)
+            except OperationalError as exc:
+                if attempt == BATCH_RETRIES or not is_retryable(exc):
+                    raise
+        raise AssertionError("unreachable")
+    finally:
+        if timings is not None:
+            timings["analyse"] = timings.get("analyse", 0.0) + t1 - t0
+            timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t1
+
+
+@dataclass
+class _Stored:
+    urls: set[str]
+    ids: set[tuple[str, str]]  # (source name, external id)
+
+
+def _stored(session: Session, items: list[dict[str, Any]]) -> _Stored:
+    """Which of these items are stored already, in two queries (by URL, by source + site id)."""
+    urls = list({str(i["url"]) for i in items})
+    ids = list({str(i["external_id"]) for i in items if i.get("external_id")})
+    names = list({str(i["source"]) for i in items})
+    found = _Stored(set(session.scalars(select(Post.url).where(Post.url.in_(urls)))), set())
+    if ids:
+        rows = session.execute(
+            select(Source.name, Post.external_id)
+            .join(Source, Source.id == Post.source_id)
+            .where(Post.external_id.in_(ids), Source.name.in_(names))
+        )
+        found.ids = {(str(name), str(ext)) for name, ext in rows}
+    return found
+
+
+def _is_stored(item: Mapping[str, Any], stored: _Stored) -> bool:
+    ext = item.get("external_id")
+    return item["url"] in stored.urls or (bool(ext) and (str(item["source"]), str(ext)) in stored.ids)
+
+
+def _store_batch(app: App, batch: list[dict[str, Any]]) -> list[IngestResult]:
+    """All posts in one transaction; if one of them fails, each in its own (the others are kept).
+
+    Failures are rare (a post stored by another crawl between our check and our insert, a bug), so the
+    batch pays for no savepoints; the one-by-one retry is what storing was before batches."""
+    try:
+        return _store_together(app, batch)
+    except (OperationalError, InterfaceError):
+        raise  # the database itself failed: storing one by one would fail the same way, slower
+    except Exception:
+        if len(batch) == 1:
+            return [_store_alone(app, batch[0])]
+        log.warning("一批 %d 条帖子入库时出错，改为逐条入库", len(batch), exc_info=True)
+        return [_store_alone(app, item) for item in batch]
+
+
+def _store_alone(app: App, item: dict[str, Any]) -> IngestResult:
+    try:
+        return _store_together(app, [item])[0]
+    except IntegrityError:  # stored by another process after our check (unique URL / site id)
+        return IngestResult("duplicate")
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:  # this post only (bad data, a bug): the others are stored
+        log.exception("帖子入库失败：%s", item.get("url"))
+        return IngestResult("error", error=_describe(exc))
+
+
+def _store_together(app: App, batch: list[dict[str, Any]]) -> list[IngestResult]:
+    from tracker.incidents import refresh_suggestion
+
+    now = app.clock.now()
+    results: list[IngestResult] = []
+    with transaction(app.sessions) as session:
+        stored = _stored(session, batch)  # again under the write lock: another crawl may have stored some
+        sources = _sources(session, batch)
+        regrade: dict[int, Incident] = {}
+        added: Counter[int] = Counter()
+        for item in batch:
+            if _is_stored(item, stored):
+                results.append(_stored_again(session, app, item, now))
+                continue
+            result, incident, due = _store_new(session, app, sources, item, now)
+            results.append(result)
+            if due:
+                regrade[incident.id] = incident
+            added[sources[str(item["source"])].id] += 1
+            stored.urls.add(str(item["url"]))  # the same post twice in one batch
+            if item.get("external_id"):
+                stored.ids.add((str(item["source"]), str(item["external_id"])))
+        for incident in regrade.values():
+            refresh_suggestion(session, incident, now)
+        for source_id, count in added.items():
+            # In SQL: concurrent crawls of one source must not lose each other's counts.
+            session.execute(
+                update(Source).where(Source.id == source_id).values(total_posts=Source.total_posts + count)
+            )
+    return results
+
+
+def _sources(session: Session, batch: list[dict[str, Any]]) -> dict[str, Source]:
+    """The batch's sources, looked up once. A name not in the configuration is left out: its posts fail."""
+    found: dict[str, Source] = {}
+    for name in {str(i["source"]) for i in batch}:
+        with suppress(UserError):
+            found[name] = _source_row(session, name)
+    return found
+
+
+def _store_new(
+    session: Session, app: App, sources: dict[str, Source], item: dict[str, Any], now: datetime
+) -> tuple[IngestResult, Incident, bool]:
     from tracker.incidents import attach_post
     from tracker.responses import add_board_reply
 
-    app = current_app()
-    now = app.clock.now()
-    try:
-        with transaction(app.sessions) as session:
-            source = _source_row(session, str(item["source"]))
-            if _is_duplicate(session, source.id, item):
-                return IngestResult("duplicate")
-            post = _new_post(source, item, now)
-            session.add(post)
-            session.flush()
-            incident = attach_post(session, app.settings, post, source, now)
-            source.total_posts = Source.total_posts + 1  # in SQL: concurrent crawls must not lose counts
-            if item.get("reply_text"):
-                add_board_reply(session, app.settings, incident, item, now)
-            return IngestResult("new", post.id, incident.id)
-    except IntegrityError:
-        # Another process stored the same post between our check and our insert.
+    source = sources.get(str(item["source"]))
+    if source is None:
+        raise UserError(f"配置中没有名为 {item['source']!r} 的来源")
+    post = _new_post(source, item, now)
+    incident, due = attach_post(session, app.settings, post, source, now)
+    session.flush()  # the post's id
+    if item.get("reply_text"):
+        add_board_reply(session, app.settings, incident, item, now)
+    return IngestResult("new", post.id, incident.id), incident, due
+
+
+def _stored_again(session: Session, app: App, item: dict[str, Any], now: datetime) -> IngestResult:
+    """A post stored before. A message-board message that came back with its official reply: the reply
+    is logged on the message's incident (so the board's response time is measured from real data)."""
+    from tracker.incidents import resolve_incident
+    from tracker.responses import add_board_reply
+
+    if not (item.get("reply_text") and item.get("reply_at")):
         return IngestResult("duplicate")
+    post = session.scalar(select(Post).where(Post.url == str(item["url"])))
+    incident = resolve_incident(session, post.incident_id) if post and post.incident_id else None
+    if incident is None or add_board_reply(session, app.settings, incident, item, now) is None:
+        return IngestResult("duplicate")
+    return IngestResult("reply", post.id if post else None, incident.id)
 
 
-def _is_duplicate(session: Any, source_id: int, item: Mapping[str, Any]) -> bool:
-    if item.get("external_id"):
-        hit = session.scalar(
-            select(Post.id).where(Post.source_id == source_id, Post.external_id == str(item["external_id"]))
-        )
-        if hit:
-            return True
-    return session.scalar(select(Post.id).where(Post.url == item["url"])) is not None
+def _describe(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
 
 
 def _new_post(source: Source, item: Mapping[str, Any], now: datetime) -> Post:
@@ -198,6 +338,7 @@ def _new_post(source: Source, item: Mapping[str, Any], now: datetime) -> Post:
             {"code": c.code, "score": c.score, "evidence": list(c.evidence)} for c in result.categories
         ],
         topics=matched_topics(title + "\n" + text),
+        key_terms=list(result.key_terms),
         metrics=dict(item.get("metrics") or {}),
     )
 

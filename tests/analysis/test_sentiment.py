@@ -82,11 +82,12 @@ def test_every_result_records_the_model_version() -> None:
 def test_to_json_shape() -> None:
     (result,) = analysis.analyze(["学校食堂饭菜变质，多名学生腹泻送医"])
     data = result.to_json()
-    assert set(data) == {"sentiment", "label", "category", "categories", "model", "simhash"}
+    assert set(data) == {"sentiment", "label", "category", "categories", "model", "simhash", "key_terms"}
     assert data["category"] == "food_drug_safety"
     first = data["categories"][0]  # type: ignore[index]
     assert first["code"] == "food_drug_safety" and first["name"] == "食品药品安全" and first["evidence"]
     assert 0 <= int(data["simhash"]) < 2**64  # type: ignore[call-overload]
+    assert {"学校食堂", "变质", "腹泻"} <= set(data["key_terms"])  # type: ignore[call-overload]
 
 
 def test_import_stays_light_and_snownlp_package_is_not_loaded() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WzResponse
 
 from tracker import workflow
+from tracker.db import is_retryable
 from tracker.errors import UserError
 from tracker.models import Incident
 from tracker.web.access import incident_or_abort, obligation_or_abort, roles
@@ -27,7 +28,6 @@ STAFF = ("admin", "duty")
 
 Action = Callable[[Session, Incident, str, datetime], str]
 RETRIES = 2
-RETRYABLE = ("40P01", "40001")  # deadlock_detected, serialization_failure
 
 
 def _act(incident_id: int, form: str, action: Action) -> WzResponse | tuple[str, int]:
@@ -44,7 +44,7 @@ def _act(incident_id: int, form: str, action: Action) -> WzResponse | tuple[str,
         except OperationalError as exc:
             # PostgreSQL chose this transaction as a deadlock or serialisation victim: it was rolled back
             # whole, so doing it again is safe (the database asks clients to retry).
-            if attempt == RETRIES or getattr(exc.orig, "sqlstate", None) not in RETRYABLE:
+            if attempt == RETRIES or not is_retryable(exc):
                 raise
     flash(message)
     return redirect(url_for("incidents.show", incident_id=incident_id) + f"#{form}")
