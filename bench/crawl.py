@@ -155,8 +155,7 @@ name = "宣传部"
 
 def crawl_command(args: argparse.Namespace, tmp: Path) -> list[str]:
     pipelines = {
-        f"bench.crawl.Timed{n}": 100 * (i + 1)
-        for i, n in enumerate(("Normalize", "Dedupe", "Ingest"))
+        f"bench.crawl.Timed{n}": 100 * (i + 1) for i, n in enumerate(("Normalize", "Dedupe", "Ingest"))
     }
     extensions = {"crawlers.health.HealthReporter": 500, "bench.crawl.DumpStats": 600}
     settings = {

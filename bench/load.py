@@ -5,8 +5,8 @@
     .venv/bin/python bench/load.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Three processes, as in production: the web server (the production app factory under waitress, 8 threads),
-an ingest process storing posts one short transaction each through ``tracker.ingest.store_post`` (the
-crawler's entry point), and this process with N client threads, each logged in, reading the dashboard,
+an ingest process storing posts in batches of ``--batch`` through ``tracker.ingest.store_posts`` (what a
+crawl's ingest worker calls; a fast crawl's batches grow to 100), and this process with N client threads, each logged in, reading the dashboard,
 incident pages, the ledger and the sources page and confirming a grade every tenth request (a write that
 competes with the ingest). The analysis is done once up front for 600 distinct texts and reused, so the
 ingest process measures storage and incident merging, not SnowNLP. Every process runs at the same frozen
@@ -125,8 +125,9 @@ def peak_rss_mib(pid: int | None = None) -> float:
     return float("nan")
 
 
-def ingest_main(config: str, posts: int, max_seconds: float) -> None:
-    """The ingest process: store ``posts`` posts (or stop at the time bound), print one JSON line."""
+def ingest_main(config: str, posts: int, max_seconds: float, batch_size: int) -> None:
+    """The ingest process: store ``posts`` posts in batches as a crawl's ingest worker does (or stop at the
+    time bound), print one JSON line."""
     from analysis import analyze
     from tracker import ingest
 
@@ -138,20 +139,28 @@ def ingest_main(config: str, posts: int, max_seconds: float) -> None:
     t0 = time.monotonic()
     stored = errors = 0
     first_error = ""
+    batch: list[dict[str, Any]] = []
     for n in range(posts):
         if time.monotonic() - t0 > max_seconds:
             break
         k = rng.randrange(len(base))
         title, body = base[k]
         at = NOW - timedelta(minutes=rng.randrange(3 * 24 * 60))  # spread over the last three days
-        item: dict[str, Any] = {"source": "论坛", "external_id": f"L{n}", "url": f"http://127.0.0.1/l/{n}.html",
-                                "title": title, "text": f"{body}（第{n}帖）", "published_at": at, "fetched_at": NOW,
-                                "author_hash": None, "analysis": analysed[k]}  # fmt: skip
+        batch.append({"source": "论坛", "external_id": f"L{n}", "url": f"http://127.0.0.1/l/{n}.html",
+                      "title": title, "text": f"{body}（第{n}帖）", "published_at": at, "fetched_at": NOW,
+                      "author_hash": None, "analysis": analysed[k]})  # fmt: skip
+        if len(batch) < batch_size and n < posts - 1:
+            continue
         try:
-            stored += ingest.store_post(item).status == "new"
+            results = ingest.store_posts(batch)
+            stored += sum(r.status == "new" for r in results)
+            failed = [r for r in results if r.status == "error"]
+            errors += len(failed)
+            first_error = first_error or (failed[0].error or "" if failed else "")
         except Exception as exc:  # counted and reported: the benchmark's target is zero
-            errors += 1
+            errors += len(batch)
             first_error = first_error or f"{type(exc).__name__}: {exc}"[:300]
+        batch = []
     seconds = time.monotonic() - t0
     print(json.dumps({"stored": stored, "errors": errors, "first_error": first_error, "seconds": seconds,
                       "peak_rss_mib": peak_rss_mib()}, ensure_ascii=False))  # fmt: skip
@@ -284,8 +293,8 @@ def run(args: argparse.Namespace) -> int:
         threading.Thread(target=clients.worker, args=(k, top), daemon=True) for k in range(args.clients)
     ]
     t0 = time.monotonic()
-    ingest = subprocess.Popen([*me, "--ingest", "--posts", str(args.posts), "--max-seconds", str(args.max_seconds)],
-                              env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    ingest = subprocess.Popen([*me, "--ingest", "--posts", str(args.posts), "--max-seconds", str(args.max_seconds),
+                               "--batch", str(args.batch)], env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
     for t in threads:
         t.start()
     server_peak = 0.0
@@ -354,6 +363,7 @@ def main() -> int:
     p.add_argument(
         "--max-seconds", type=float, default=1800.0, help="入库时间上限（秒），到时停止并报告实际条数"
     )
+    p.add_argument("--batch", type=int, default=50, help="每批入库条数（抓取的入库子进程自动成批，最多 100）")
     p.add_argument("--pg", default="", help="PostgreSQL 地址（默认使用临时目录中的 SQLite）")
     p.add_argument("--port", type=int, default=8798)
     p.add_argument("--keep-data", action="store_true", help="保留临时目录中的 SQLite 数据库以便查看")
@@ -365,7 +375,7 @@ def main() -> int:
         serve_main(args.config, args.port)
         return 0
     if args.ingest:
-        ingest_main(args.config, args.posts, args.max_seconds)
+        ingest_main(args.config, args.posts, args.max_seconds, args.batch)
         return 0
     return run(args)
 

@@ -43,6 +43,7 @@ class IngestWorker:
         self.log_level = log_level
         self.restarts = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._warm: Future[int] | None = None
 
     def start(self) -> None:
         """Start the child now, so that it loads the model while the crawl fetches its first pages."""
@@ -54,7 +55,15 @@ class IngestWorker:
                 initializer=_init_child,
                 initargs=(os.getpid(), self.log_file, self.log_level),
             )
-            self._pool.submit(_warm_up)
+            self._warm = self._pool.submit(_warm_up)
+
+    def child_pid(self, timeout: float = 60.0) -> int:
+        """The process that stores (this one when inline), once it has loaded what it needs."""
+        if self.inline:
+            return os.getpid()
+        self.start()
+        assert self._warm is not None
+        return self._warm.result(timeout)
 
     def submit(self, batch: Sequence[Mapping[str, Any]]) -> Future[Stored]:
         if self.inline:
@@ -95,13 +104,14 @@ def _store(batch: list[Mapping[str, Any]]) -> Stored:
     return store_posts(batch, timings), timings
 
 
-def _warm_up() -> None:
+def _warm_up() -> int:
     """Load the configuration, the database engine, jieba and the sentiment model."""
     from analysis import analyze
     from tracker.ingest import current_app
 
     current_app()
     analyze(["预热"])
+    return os.getpid()
 
 
 # ---- in the child --------------------------------------------------------------------------------------

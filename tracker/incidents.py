@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -287,19 +288,26 @@ SEVERITY_TEXT_MAX = 4000
 
 def add_severity_sentences(kept: str, text: str) -> str:
     """Keep the sentences that bear on severity (critical terms, casualties), once each, up to a cap."""
-    from analysis.severity import CATASTROPHIC_TERMS, SERIOUS_TERMS
-
-    terms = (*SERIOUS_TERMS, *CATASTROPHIC_TERMS)
+    terms = _severity_terms()
+    if terms.search(text) is None:  # most posts: nothing to keep, and no sentence splitting
+        return kept
     lines = kept.splitlines()
     seen = set(lines)
     for sentence in _SENTENCE.findall(text):
         sentence = sentence.strip()
-        if sentence and sentence not in seen and any(t in sentence for t in terms):
+        if sentence and sentence not in seen and terms.search(sentence):
             if sum(len(x) + 1 for x in lines) + len(sentence) > SEVERITY_TEXT_MAX:
                 break
             lines.append(sentence)
             seen.add(sentence)
     return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _severity_terms() -> re.Pattern[str]:
+    from analysis.severity import CATASTROPHIC_TERMS, SERIOUS_TERMS
+
+    return re.compile("|".join(re.escape(t) for t in (*SERIOUS_TERMS, *CATASTROPHIC_TERMS)))
 
 
 _EVENT_TIME = func.coalesce(Post.published_at, Post.fetched_at)

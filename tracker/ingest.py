@@ -125,7 +125,11 @@ def _topic_queries() -> tuple[tuple[str, Any], ...]:
 
 
 def matched_topics(text: str) -> list[str]:
-    return [name for name, query in _topic_queries() if query.matches(text)]
+    from analysis.normalize import fold
+
+    queries = _topic_queries()
+    folded = fold(text) if queries else ""  # once for all topics
+    return [name for name, query in queries if query.matches_folded(folded)]
 
 
 def store_post(item: Mapping[str, Any]) -> IngestResult:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from analysis.taxonomy import GRADES
@@ -39,9 +39,11 @@ __all__ = [
     "CommitmentEntry",
     "Effect",
     "LedgerFilters",
+    "LedgerPage",
     "LedgerRow",
     "commitment_entries",
     "ledger_commitments",
+    "ledger_page",
     "ledger_rows",
     "write_commitments_csv",
     "write_csv",
@@ -118,8 +120,33 @@ def period_column(basis: str) -> SQLColumnExpression[datetime]:
 
 def ledger_rows(session: Session, filters: LedgerFilters) -> list[LedgerRow]:
     """The ledger, ordered by start time, incident and due time."""
+    return _rows(session, _statement(filters))
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[LedgerRow]  # this page's rows, in ledger order
+    total: int  # obligations matching the filters
+    incidents: int  # distinct incidents among them
+
+
+def ledger_page(session: Session, filters: LedgerFilters, limit: int, offset: int = 0) -> LedgerPage:
+    """One page of the ledger and the size of the whole: the page's rows are the only ones built (a
+    half-year of a province is tens of thousands of obligations; the browser shows a hundred at a time)."""
     unit = responsible_unit()
-    stmt = (
+    total, incidents = session.execute(
+        select(func.count(), func.count(func.distinct(Obligation.incident_id)))
+        .select_from(Obligation)
+        .join(Incident, Incident.id == Obligation.incident_id)
+        .where(*_conditions(filters, unit))
+    ).one()
+    rows = _rows(session, _statement(filters).limit(limit).offset(offset)) if total > offset else []
+    return LedgerPage(rows, int(total), int(incidents))
+
+
+def _statement(filters: LedgerFilters) -> Select[Any]:
+    unit = responsible_unit()
+    return (
         select(Obligation, Incident, Unit.name, Response.form, Response.url, Response.effect)
         .join(Incident, Incident.id == Obligation.incident_id)
         .outerjoin(Unit, Unit.id == unit)
@@ -127,6 +154,9 @@ def ledger_rows(session: Session, filters: LedgerFilters) -> list[LedgerRow]:
         .where(*_conditions(filters, unit))
         .order_by(Obligation.start_at, Obligation.incident_id, Obligation.due_at, Obligation.id)
     )
+
+
+def _rows(session: Session, stmt: Select[Any]) -> list[LedgerRow]:
     found = session.execute(stmt).all()
     extras = _load_extras(session, sorted({ob.incident_id for ob, *_ in found}))
     return [

@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.web.conftest import Env
 from tests.web.seed import NOW
 from tracker.db import transaction
-from tracker.ledger import LedgerFilters, ledger_rows
+from tracker.ledger import LedgerFilters, ledger_page, ledger_rows
 from tracker.models import AlertOutbox, SchedulerLock, Source
+from tracker.web.views import ledger as ledger_view
 
 
 def _sheet_rows(data: bytes) -> list[dict[str, object]]:
@@ -82,3 +84,25 @@ def test_healthz(env: Env) -> None:
     assert body["outbox"] == {"backlog": 1, "failed": 0, "oldest_age_s": 300}
     assert body["sources"] == {"enabled": 1, "failing": 1}
     assert "本地论坛" not in anon.get("/healthz").get_data(as_text=True)  # counts only, no names
+
+
+def test_ledger_pages_through_the_period(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    with env.app.sessions() as s:
+        everything = ledger_rows(s, LedgerFilters())
+        # The page builds only its own rows; the counts are the whole ledger's.
+        page = ledger_page(s, LedgerFilters(), 2, 1)
+        assert [r.obligation_id for r in page.rows] == [r.obligation_id for r in everything[1:3]]
+        assert page.total == len(everything) >= 3
+        assert page.incidents == len({r.incident_id for r in everything})
+        assert ledger_page(s, LedgerFilters(), 2, len(everything)).rows == []
+    monkeypatch.setattr(ledger_view, "PAGE_ROWS", 1)
+    admin = env.client("admin")
+    first = admin.get("/ledger?by=start").get_data(as_text=True)
+    assert f"共 {len(everything)} 项（第 1/{len(everything)} 页）" in first
+    assert 'id="ledger-next"' in first and 'id="ledger-prev"' not in first
+    assert "/ledger?by=start&amp;page=2" in first  # the filters stay when paging
+    second = admin.get("/ledger?by=start&page=2").get_data(as_text=True)
+    assert everything[1].incident_title in second and 'id="ledger-prev"' in second
+    assert admin.get(f"/ledger?page={len(everything) + 1}").status_code == 404
+    bad = admin.get("/ledger?page=abc")
+    assert bad.status_code == 400 and "页码" in bad.get_data(as_text=True)

@@ -11,15 +11,16 @@ import io
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from analysis.taxonomy import CATEGORIES, GRADE_ORDER, GRADES
 from tracker.clock import to_beijing
 from tracker.errors import UserError
-from tracker.ledger import PERIOD_BASES, STATE_NAMES, LedgerFilters, LedgerRow, ledger_rows
+from tracker.ledger import PERIOD_BASES, STATE_NAMES, LedgerFilters, LedgerRow, ledger_page, ledger_rows
 from tracker.models import Unit
 from tracker.reports.ledger_columns import LEDGER_COLUMNS
 from tracker.reports.periods import beijing_midnight, parse_period
@@ -29,7 +30,7 @@ from tracker.web.context import CurrentUser, db, now, require_user, yq
 from tracker.web.views.dashboard import page_cache
 
 bp = Blueprint("ledger", __name__)
-PAGE_ROWS = 500
+PAGE_ROWS = 100
 #: the columns the page shows (the file has all of them)
 PAGE_COLUMNS = (
     "事件编号", "事件标题", "舆情分类", "研判等级", "责任单位", "时限事项", "截止时间", "完成时间",
@@ -95,28 +96,48 @@ def index() -> ResponseReturnValue:
     u = require_user()
     try:
         filters, label = _filters(u)
+        number = _page_number()
         # Shared for a few seconds like the dashboard (writes through the web clear it): reviewers and
         # duty staff reload the same period; the downloads below always read afresh.
-        rows = page_cache().get_or(("ledger", filters), LEDGER_TTL, lambda: ledger_rows(db(), filters))
+        page = page_cache().get_or(
+            ("ledger", filters, number),
+            LEDGER_TTL,
+            lambda: ledger_page(db(), filters, PAGE_ROWS, (number - 1) * PAGE_ROWS),
+        )
     except UserError as exc:
         today = to_beijing(now()).date()
-        page = render_template(
+        html = render_template(
             "ledger.html", error=exc.message, rows=[], columns=[], total=0, today=today, **_options()
         )
-        return page, 400
+        return html, 400
     columns = [c for c in LEDGER_COLUMNS if c.header in PAGE_COLUMNS]
-    table = [(r, [cell_text(c.get(r), c.kind) for c in columns]) for r in rows[:PAGE_ROWS]]
+    table = [(r, [cell_text(c.get(r), c.kind) for c in columns]) for r in page.rows]
+    pages = max(1, -(-page.total // PAGE_ROWS))
+    if number > pages:
+        abort(404)
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]  # the filters, repeats kept
     return render_template(
         "ledger.html",
         rows=table,
         columns=columns,
-        total=len(rows),
-        incidents=len({r.incident_id for r in rows}),
+        total=page.total,
+        incidents=page.incidents,
+        first=(number - 1) * PAGE_ROWS + 1,
+        page=number,
+        pages=pages,
+        page_url=lambda n: f"{url_for('ledger.index')}?{urlencode([*kept, ('page', n)])}",
         label=label,
-        query=request.query_string.decode("ascii", "replace"),
+        query=urlencode(kept),
         today=to_beijing(now()).date(),
         **_options(),
     )
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1").strip() or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise UserError(f"页码应为正整数，收到“{raw}”")
+    return int(raw)
 
 
 def _download(writer: Callable[[BinaryIO], None], name: str, mimetype: str) -> ResponseReturnValue:
