@@ -77,15 +77,10 @@ TimedDedupe = _timed(DedupePipeline, "dedupe")
 class TimedIngest(IngestPipeline):
     """The handover's own time on the reactor (not the time an item waits for room in the worker)."""
 
-    async def process_item(self, item: Any) -> Any:
+    def hand_over(self, item: Any) -> None:
         t0 = time.perf_counter()
-        self.buffer.append(dict(item))
-        self._next_batch()
+        super().hand_over(item)
         _add(self.crawler, "handover", time.perf_counter() - t0)
-        while len(self.buffer) >= self.max_pending:
-            self.room.clear()
-            await self.room.wait()
-        return item
 
 
 class TimedListingSpider(ListingSpider):

@@ -184,6 +184,10 @@ class HealthReporter:
         ok = kind is None
         log.info("来源 %s 抓取结束：%s，%s", source, "正常" if ok else f"失败 [{kind}] {message}", counts)
         try:
-            self.recorder(source, ok, kind, message, counts)
+            # The runner's run id (``-a run_id=…``): the report lands on this crawl's own CrawlRun, so two
+            # crawls of one source at once (the daemon's and a `yuqing crawl`) never swap their counts.
+            run_id = getattr(spider, "run_id", None)
+            extra = {"run_id": int(run_id)} if run_id and str(run_id).isdigit() else {}
+            self.recorder(source, ok, kind, message, counts, **extra)
         except Exception:  # the crawl's posts are stored already; a health write failure must not hide that
             log.exception("来源 %s 的健康状态写入失败", source)

@@ -122,12 +122,15 @@ class IngestPipeline(_Base):
         self.worker.start()
 
     async def process_item(self, item: Any) -> Any:
-        self.buffer.append(dict(item))
-        self._next_batch()
-        while len(self.buffer) >= self.max_pending:
+        self.hand_over(item)
+        while len(self.buffer) >= self.max_pending:  # the worker is behind: the crawl waits
             self.room.clear()
             await self.room.wait()
         return item
+
+    def hand_over(self, item: Any) -> None:
+        self.buffer.append(dict(item))
+        self._next_batch()
 
     async def close_spider(self, spider: Any = None) -> None:
         while self.storing is not None:

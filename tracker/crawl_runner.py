@@ -78,7 +78,7 @@ def run_crawl(app: App, name: str) -> CrawlSummary:
     started = app.clock.now()
     run_id = begin_run(app, name, started, "local")
     t0 = time.monotonic()
-    cmd = [sys.executable, "-m", "scrapy", "crawl", kind, "-a", f"source={name}"]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", kind, "-a", f"source={name}", "-a", f"run_id={run_id}"]
     log_path = app.path("var/log/crawl.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     error: str | None = None
@@ -122,8 +122,19 @@ def begin_run(app: App, name: str, started: object, runner: str, node: str = "")
 
 
 def finish_run(
-    app: App, name: str, run_id: int, started: object, seconds: float, error: str | None, node: str = ""
+    app: App,
+    name: str,
+    run_id: int,
+    started: object,
+    seconds: float,
+    error: str | None,
+    node: str = "",
+    kind: str = "crashed",
 ) -> CrawlSummary:
+    """Close the run. The crawl process reported its own outcome and counts on it (``record_health`` with
+    the run id). ``error``: what the runner saw go wrong (exit code, timeout, node failure); it is
+    recorded as a source failure of ``kind`` unless the crawl already reported its failure, and so is a
+    run the crawl never reported on (it crashed)."""
     from tracker.health import record_crawl
 
     now = app.clock.now()
@@ -131,19 +142,16 @@ def finish_run(
         run = session.get(CrawlRun, run_id)
         source = session.scalar(select(Source).where(Source.name == name))
         assert run is not None and source is not None
-        fresh = source.last_crawl_at is not None and source.last_crawl_at >= run.started_at
-        counts = dict(source.last_counts or {}) if fresh else {}
-        if error is None and not fresh:
+        reported = run.ok is not None
+        counts = dict(run.counts or {}) if reported else {}
+        if error is None and not reported:
             error = "抓取进程未报告结果"
-        if error is not None and (
-            not fresh or source.last_error_at is None or source.last_error_at < run.started_at
-        ):
-            record_crawl(session, app.settings, source, False, "crashed", error, counts, now)
-        ok = error is None and (source.last_error_at is None or source.last_error_at < run.started_at)
-        if not ok and error is None:
-            error = source.last_error
-        run.finished_at, run.ok, run.counts, run.error = now, ok, counts, error
-    return CrawlSummary(name, ok, seconds, {k: int(v) for k, v in counts.items()}, error, node)
+        if error is not None and not (reported and not run.ok):
+            record_crawl(session, app.settings, source, False, kind, error, counts, now)
+        elif error is None and not run.ok:
+            error = run.error or source.last_error
+        run.finished_at, run.ok, run.counts, run.error = now, error is None, counts, error
+    return CrawlSummary(name, error is None, seconds, {k: int(v) for k, v in counts.items()}, error, node)
 
 
 def start_crawl(app: App, name: str) -> bool:

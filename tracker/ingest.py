@@ -28,7 +28,7 @@ from tracker.catalog import source_dict_from_settings, sync_catalog
 from tracker.clock import ensure_utc
 from tracker.db import is_retryable, transaction
 from tracker.errors import UserError
-from tracker.models import Incident, Post, Response, Source
+from tracker.models import CrawlRun, Incident, Post, Response, Source
 
 log = logging.getLogger(__name__)
 _app: App | None = None
@@ -153,21 +153,21 @@ def store_posts(
     A database failure (locked past the busy timeout, connection lost, disk full) raises and stores
     nothing of the batch; a PostgreSQL deadlock victim is retried. ``timings`` gets the seconds spent
     analysing and storing added to its "analyse" and "store" entries."""
-    from analysis import analyze
-
     app = current_app()
     t0 = time.perf_counter()
     batch = [dict(item) for item in items]
     with transaction(app.read_sessions) as session:
         stored = _stored(session, batch)
-    fresh = [item for item in batch if not _is_stored(item, stored) and "analysis" not in item]
-    for item, result in zip(fresh, analyze([f"{i['title']}\n{i['text']}" for i in fresh]), strict=True):
-        item["analysis"] = result
+    failed: dict[int, IngestResult] = {}  # analysis failed: not stored, the rest of the batch is
+    for i, item in enumerate(batch):
+        if not _is_stored(item, stored) and (error := _analyse(item)) is not None:
+            failed[i] = error
     t1 = time.perf_counter()
     try:
         for attempt in range(BATCH_RETRIES + 1):
             try:
-                return _store_batch(app, batch)
+                done = iter(_store_batch(app, [it for i, it in enumerate(batch) if i not in failed]))
+                return [failed[i] if i in failed else next(done) for i in range(len(batch))]
             except OperationalError as exc:
                 if attempt == BATCH_RETRIES or not is_retryable(exc):
                     raise
@@ -176,6 +176,20 @@ def store_posts(
         if timings is not None:
             timings["analyse"] = timings.get("analyse", 0.0) + t1 - t0
             timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t1
+
+
+def _analyse(item: dict[str, Any]) -> IngestResult | None:
+    """Analyse an item that has no ``analysis`` yet; an error result if the analysis fails on its text."""
+    from analysis import analyze
+
+    if "analysis" in item:
+        return None
+    try:
+        item["analysis"] = analyze([f"{item['title']}\n{item['text']}"])[0]
+    except Exception as exc:  # a text the analysis cannot handle must not cost the rest of the batch
+        log.exception("帖子分析失败：%s", item.get("url"))
+        return IngestResult("error", error=f"分析失败：{_describe(exc)}")
+    return None
 
 
 @dataclass
@@ -348,12 +362,21 @@ def _new_post(source: Source, item: Mapping[str, Any], now: datetime) -> Post:
 
 
 def record_health(
-    source: str, ok: bool, error_kind: str | None, message: str | None, counts: Mapping[str, int]
+    source: str,
+    ok: bool,
+    error_kind: str | None,
+    message: str | None,
+    counts: Mapping[str, int],
+    run_id: int | None = None,
 ) -> None:
-    """Record the outcome of one crawl; queue a source-failure alert after N consecutive failures."""
+    """Record the outcome of one crawl; queue a source-failure alert after N consecutive failures.
+    ``run_id``: the runner's CrawlRun of this crawl, which gets the crawl's own outcome and counts."""
     from tracker.health import record_crawl
 
     app = current_app()
     with transaction(app.sessions) as session:
         row = _source_row(session, source)
         record_crawl(session, app.settings, row, ok, error_kind, message, dict(counts), app.clock.now())
+        run = session.get(CrawlRun, run_id) if run_id is not None else None
+        if run is not None and run.source_id == row.id:
+            run.ok, run.counts, run.error = ok, dict(counts), None if ok else message

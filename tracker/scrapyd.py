@@ -24,12 +24,10 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from tracker.app import App
 from tracker.crawl_runner import CrawlSummary, begin_run, finish_run, resolve_source
 from tracker.db import transaction
-from tracker.models import CrawlRun, Source
+from tracker.models import CrawlRun
 
 log = logging.getLogger(__name__)
 PROJECT = "yuqing"
@@ -136,9 +134,10 @@ def crawl_settings(app: App) -> list[tuple[str, str]]:
     return [("setting", f"{key}={value}") for key, value in values.items()]
 
 
-def schedule(app: App, kind: str, name: str) -> tuple[Node, str]:
+def schedule(app: App, kind: str, name: str, run_id: int) -> tuple[Node, str]:
     """Post the crawl to the least busy node that accepts it; AllNodesDown when none does."""
-    params = [("project", PROJECT), ("spider", kind), ("source", name), *crawl_settings(app)]
+    params = [("project", PROJECT), ("spider", kind), ("source", name), ("run_id", str(run_id))]
+    params += crawl_settings(app)
     errors: list[str] = []
     with _pick_lock:
         ranked: list[tuple[int, int, Node]] = []
@@ -182,7 +181,7 @@ def _failed(node: Node, message: str, errors: list[str]) -> None:
 @dataclass
 class JobOutcome:
     error: str | None = None
-    kind: str | None = None  # failure kind when we record it ourselves; None lets the node's report stand
+    kind: str | None = None  # the source failure kind to record with the error
     log_url: str = ""
 
 
@@ -230,41 +229,35 @@ def run_on_scrapyd(app: App, name: str) -> CrawlSummary:
     name, kind = resolve_source(app, name)
     started = app.clock.now()
     t0 = time.monotonic()
+    run_id = begin_run(app, name, started, "scrapyd")
     try:
-        node, jobid = schedule(app, kind, name)
+        node, jobid = schedule(app, kind, name, run_id)
     except AllNodesDown as exc:
         message = f"所有 Scrapyd 节点都不可用：{exc}"
         log.error("来源 %s：%s", name, message)
-        run_id = begin_run(app, name, started, "scrapyd")
-        _record_failure(app, name, "network", message)
-        return finish_run(app, name, run_id, started, time.monotonic() - t0, message)
+        return finish_run(app, name, run_id, started, time.monotonic() - t0, message, kind="network")
     log.info("来源 %s 已投递到节点 %s（任务 %s）", name, node.url, jobid)
-    run_id = begin_run(app, name, started, "scrapyd", node.url)
+    _set_node(app, run_id, node.url)
     outcome = wait_for_job(node, jobid, app.settings.crawl.timeout_s)
     error = outcome.error
-    if outcome.kind is not None and error is not None:
-        _record_failure(app, name, outcome.kind, error)
-    elif not _reported_since(app, name, run_id):
+    if error is None and not _reported(app, run_id):
         # The node's crawl process died before its health report (crash, OOM, missing config).
         error = f"节点上的抓取进程未报告结果，日志：{outcome.log_url}"
-    return finish_run(app, name, run_id, started, time.monotonic() - t0, error, node.url)
+    seconds = time.monotonic() - t0
+    return finish_run(app, name, run_id, started, seconds, error, node.url, outcome.kind or "crashed")
 
 
-def _reported_since(app: App, name: str, run_id: int) -> bool:
+def _set_node(app: App, run_id: int, node: str) -> None:
     with transaction(app.sessions) as session:
         run = session.get(CrawlRun, run_id)
-        source = session.scalar(select(Source).where(Source.name == name))
-        assert run is not None and source is not None
-        return source.last_crawl_at is not None and source.last_crawl_at >= run.started_at
+        assert run is not None
+        run.node = node
 
 
-def _record_failure(app: App, name: str, kind: str, message: str) -> None:
-    from tracker.health import record_crawl
-
+def _reported(app: App, run_id: int) -> bool:
     with transaction(app.sessions) as session:
-        source = session.scalar(select(Source).where(Source.name == name))
-        assert source is not None  # begin_run has synced the catalog
-        record_crawl(session, app.settings, source, False, kind, message, {}, app.clock.now())
+        run = session.get(CrawlRun, run_id)
+        return run is not None and run.ok is not None
 
 
 def check_nodes(app: App) -> list[str]:

@@ -131,3 +131,24 @@ def test_a_database_failure_fails_the_whole_batch(app: App, monkeypatch: pytest.
         ingest.store_posts(_food_batch()[:2])
     monkeypatch.undo()
     assert _counts(app) == (0, 0)
+
+
+def test_a_text_the_analysis_cannot_handle_fails_alone(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    import analysis
+
+    real = analysis.analyze
+
+    def fussy(texts: list[str], taxonomy: Any = None) -> Any:
+        if any("\ufffd" in t for t in texts):
+            raise ValueError("无法处理的文本")
+        return real(texts, taxonomy)
+
+    monkeypatch.setattr(analysis, "analyze", fussy)
+    good = [item("新闻", t, x, T0) for t, x in FOOD[:2]]
+    bad = item("新闻", "乱码\ufffd", "正文\ufffd", T0)
+    for it in (*good, bad):
+        del it["analysis"]
+    results = ingest.store_posts([good[0], bad, good[1]])
+    assert [r.status for r in results] == ["new", "error", "new"]
+    assert results[1].error is not None and "分析失败" in results[1].error
+    assert _counts(app)[0] == 2
