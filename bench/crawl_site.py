@@ -84,7 +84,7 @@ def make_site(pages: int, per_list: int) -> dict[str, bytes]:
 class Site:
     """The generated pages from memory, HTTP/1.1 keep-alive, on 127.0.0.1."""
 
-    def __init__(self, pages: dict[str, bytes]) -> None:
+    def __init__(self, pages: dict[str, bytes], port: int = 0) -> None:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
@@ -99,7 +99,7 @@ class Site:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         Thread(target=self.httpd.serve_forever, daemon=True).start()

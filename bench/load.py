@@ -1,21 +1,25 @@
-"""Load test (issue 8 §7): the web UI under concurrent logged-in clients while a crawl ingests posts.
+"""Load test (issue 8 §7): the web UI under concurrent logged-in clients while posts are ingested.
 
     .venv/bin/python bench/load.py                      # 100,000 posts on SQLite (var/ of a temp folder)
     .venv/bin/python bench/load.py --posts 20000        # a shorter run
     .venv/bin/python bench/load.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/load.py --crawl --pg …       # ingested by a real crawl of a local site
 
-Three processes, as in production: the web server (the production app factory under waitress, 8 threads),
-an ingest process storing posts in batches of ``--batch`` through ``tracker.ingest.store_posts`` (what a
-crawl's ingest worker calls; a fast crawl's batches grow to 100), and this process with N client threads, each logged in, reading the dashboard,
-incident pages, the ledger and the sources page and confirming a grade every tenth request (a write that
-competes with the ingest). The analysis is done once up front for 600 distinct texts and reused, so the
-ingest process measures storage and incident merging, not SnowNLP. Every process runs at the same frozen
-time (YUQING_FROZEN_NOW). Targets: zero errors, p95 under 300 ms.
+The web server is the production app factory under waitress (8 threads) in its own process; this process
+runs N client threads, each logged in, reading the dashboard, incident pages, the ledger and the sources
+page and confirming a grade every tenth request (a write that competes with the ingest). The posts come
+either from an ingest process storing them in batches of ``--batch`` through ``tracker.ingest.store_posts``
+(what a crawl's ingest worker calls; the analysis is done once up front for 600 distinct texts and reused,
+so it measures storage and incident merging), or with ``--crawl`` from the product's own crawl (`scrapy
+crawl listing`, its ingest worker process, real analysis) of a generated site of list and detail pages
+served by a fourth process, politeness off. Every process runs at the same frozen time
+(YUQING_FROZEN_NOW). Targets: zero errors, p95 under 300 ms; the peak memory of each process is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -38,6 +42,7 @@ import requests
 
 from tracker.app import App, load_app
 
+ROOT = Path(__file__).resolve().parents[1]
 TARGET_P95_MS = 300.0
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday, 14:00 Beijing time
 PASSWORD = "Bench-load-2026"
@@ -93,6 +98,7 @@ name = "论坛"
 kind = "replay"
 sections = ["bbs"]
 
+{site_source}
 [[units]]
 name = "宣传部"
 
@@ -177,14 +183,32 @@ def serve_main(config: str, port: int) -> None:
     serve(create_app(load_app(config), environ={}), host="127.0.0.1", port=port, threads=8, _quiet=True)
 
 
-def prepare(folder: Path, url: str, port: int) -> Path:
+SITE_SOURCE = """
+[[sources]]
+name = "本地网站"
+kind = "listing"
+url = "http://127.0.0.1:{site_port}/list/1.html"
+item_links = "ul.list li a.t"
+next_page = "div.pager a.next"
+max_pages = {lists}
+title = "h1.title::text"
+text = "div.content"
+time = "span.time::text"
+author = "span.author::text"
+"""
+PER_LIST = 20
+
+
+def prepare(folder: Path, url: str, port: int, site_port: int = 0, pages: int = 0) -> Path:
     import tracker.auth as auth
     from tracker.catalog import sync_catalog
     from tracker.db import transaction
     from tracker.migrate import upgrade
 
     config = folder / "yuqing.toml"
-    config.write_text(CONFIG.format(url=url, port=port), encoding="utf-8")
+    lists = (pages + PER_LIST - 1) // PER_LIST
+    site = SITE_SOURCE.format(site_port=site_port, lists=lists) if site_port else ""
+    config.write_text(CONFIG.format(url=url, port=port, site_source=site), encoding="utf-8")
     app = load_app(str(config))
     upgrade(app.engine)
     with transaction(app.sessions) as session:
@@ -273,19 +297,31 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="yuqing-bench-load-"))
     url = pg_url(args.pg) if args.pg else f"sqlite:///{folder / 'var' / 'yuqing.db'}"
     (folder / "var").mkdir(exist_ok=True)
-    config = prepare(folder, url, args.port)
+    site_port = args.port + 1 if args.crawl else 0
+    config = prepare(folder, url, args.port, site_port, args.posts)
     env = {**os.environ, "YUQING_FROZEN_NOW": NOW.isoformat()}
     me = [sys.executable, __file__, "--config", str(config)]
     server = subprocess.Popen([*me, "--serve", "--port", str(args.port)], env=env)
+    site = (
+        subprocess.Popen([*me, "--site", "--port", str(site_port), "--posts", str(args.posts)])
+        if args.crawl
+        else None
+    )
     base = f"http://127.0.0.1:{args.port}"
-    for _ in range(300):
-        try:
-            requests.get(f"{base}/healthz", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
+    for address in [base + "/healthz", *([f"http://127.0.0.1:{site_port}/list/1.html"] if site else [])]:
+        for _ in range(1200):  # the site renders its pages first
+            try:
+                requests.get(address, timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+    how = (
+        "真实抓取（本地网站，列表+详情页，礼貌限速关闭）"
+        if args.crawl
+        else f"直接入库（每批 {args.batch} 条）"
+    )
     print(
-        f"数据库：{'PostgreSQL' if args.pg else 'SQLite'}（{folder}）；{args.clients} 个并发客户端；写入 {args.posts} 条帖子"
+        f"数据库：{'PostgreSQL' if args.pg else 'SQLite'}（{folder}）；{args.clients} 个并发客户端；{how}写入 {args.posts} 条帖子"
     )
     clients = Clients(base, args.clients)
     top = [1]
@@ -293,30 +329,100 @@ def run(args: argparse.Namespace) -> int:
         threading.Thread(target=clients.worker, args=(k, top), daemon=True) for k in range(args.clients)
     ]
     t0 = time.monotonic()
-    ingest = subprocess.Popen([*me, "--ingest", "--posts", str(args.posts), "--max-seconds", str(args.max_seconds),
-                               "--batch", str(args.batch)], env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    if args.crawl:
+        ingest = subprocess.Popen(crawl_command(folder), cwd=ROOT, env={**env, **crawl_env(config)})
+    else:
+        ingest = subprocess.Popen([*me, "--ingest", "--posts", str(args.posts), "--max-seconds", str(args.max_seconds),
+                                   "--batch", str(args.batch)], env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
     for t in threads:
         t.start()
-    server_peak = 0.0
+    peaks: dict[str, float] = {}
     app = load_app(str(config))  # to tell the clients which incident ids exist so far
     while ingest.poll() is None:
         time.sleep(1.0)
-        server_peak = max(server_peak, peak_rss_mib(server.pid))
+        _peaks(peaks, server.pid, ingest.pid if args.crawl else None)
         top[0] = _incident_count(app)
-    app.engine.dispose()
+        if time.monotonic() - t0 > args.max_seconds and args.crawl:
+            ingest.terminate()  # the crawl stops cleanly (Scrapy finishes what it has) and reports
     clients.stop.set()
     for t in threads:
         t.join(timeout=120)
     wall = time.monotonic() - t0
-    server_peak = max(server_peak, peak_rss_mib(server.pid))
+    _peaks(peaks, server.pid, None)
     server.terminate()
     server.wait(timeout=30)
-    result = json.loads((ingest.stdout.read() if ingest.stdout else "").strip().splitlines()[-1])
-    report(clients, result, wall, server_peak, top[0], args)
+    if site is not None:
+        site.terminate()
+        site.wait(timeout=30)
+    if args.crawl:
+        result = _crawl_result(app, wall, peaks)
+    else:
+        result = json.loads((ingest.stdout.read() if ingest.stdout else "").strip().splitlines()[-1])
+        peaks["入库进程"] = result["peak_rss_mib"]
+    app.engine.dispose()
+    report(clients, result, wall, peaks, top[0], args)
     if not args.keep_data and not args.pg:
         shutil.rmtree(folder, ignore_errors=True)
     ok = not clients.errors and not result["errors"] and _p95(clients) < TARGET_P95_MS
     return 0 if ok else 1
+
+
+def site_main(posts: int, port: int) -> None:
+    """The crawled site, in its own process (the client threads here must not share a GIL with it)."""
+    from bench.crawl_site import Site, make_site
+
+    Site(make_site(posts, PER_LIST), port)
+    threading.Event().wait()
+
+
+def crawl_command(folder: Path) -> list[str]:
+    settings = {"CONCURRENT_REQUESTS": "16", "CONCURRENT_REQUESTS_PER_DOMAIN": "16", "DOWNLOAD_DELAY": "0",
+                "LOG_FILE": str(folder / "crawl.log")}  # fmt: skip
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "listing", "-a", "source=本地网站"]
+    return cmd + [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
+
+
+def crawl_env(config: Path) -> dict[str, str]:
+    """The product's crawl environment with politeness off for the local site (as bench/crawl.py)."""
+    return {"YUQING_CONFIG": str(config), "SCRAPY_SETTINGS_MODULE": "crawlers.settings",
+            "YUQING_SCRAPY_OBEY_ROBOTS": "false", "YUQING_SCRAPY_AUTOTHROTTLE": "false",
+            "YUQING_SCRAPY_HTTPCACHE": "false",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+
+
+def _peaks(peaks: dict[str, float], server: int, crawl: int | None) -> None:
+    """Peak memory so far of the web server, and of the crawl and its ingest worker while they run."""
+    found = {"网页服务": server}
+    if crawl is not None:
+        found["抓取进程"] = crawl
+        children = Path(f"/proc/{crawl}/task/{crawl}/children")
+        for child in children.read_text().split() if children.exists() else []:
+            if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text(errors="replace"):
+                found["入库子进程"] = int(child)
+    for name, pid in found.items():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # ended meanwhile
+            peaks[name] = max(peaks.get(name, 0.0), peak_rss_mib(pid))
+
+
+def _crawl_result(app: App, seconds: float, peaks: dict[str, float]) -> dict[str, Any]:
+    """What the crawl stored and what failed, from its health record."""
+    from sqlalchemy import func, select
+
+    from tracker.db import transaction
+    from tracker.models import Post, Source
+
+    with transaction(app.sessions) as session:
+        stored = int(session.scalar(select(func.count()).select_from(Post)) or 0)
+        source = session.scalar(select(Source).where(Source.name == "本地网站"))
+        counts = dict(source.last_counts or {}) if source else {}
+        error = (source.last_error or "") if source and source.last_error_at else ""
+    failed = int(counts.get("failed", 0))
+    return {
+        "stored": stored,
+        "errors": failed + (1 if error else 0),
+        "first_error": error,
+        "seconds": seconds,
+    }
 
 
 def _incident_count(app: App) -> int:
@@ -334,7 +440,7 @@ def _p95(clients: Clients) -> float:
     return statistics.quantiles(every, n=100)[94] if len(every) >= 2 else float("inf")
 
 
-def report(clients: Clients, ingest: dict[str, Any], wall: float, server_peak: float, incidents: int,
+def report(clients: Clients, ingest: dict[str, Any], wall: float, peaks: dict[str, float], incidents: int,
            args: argparse.Namespace) -> None:  # fmt: skip
     total = sum(len(v) for v in clients.times.values())
     print(f"\n入库：{ingest['stored']} 条帖子（目标 {args.posts}），用时 {ingest['seconds']:.1f} 秒，"
@@ -352,8 +458,8 @@ def report(clients: Clients, ingest: dict[str, Any], wall: float, server_peak: f
     print(f"\n目标：错误 0 → 实际 {errors}（{'达标' if errors == 0 else '未达标'}）；"
           f"p95 < {TARGET_P95_MS:.0f} ms → 实际 {p95:.0f} ms（{'达标' if p95 < TARGET_P95_MS else '未达标'}，"
           f"{p95 / TARGET_P95_MS:.2f}×目标）")  # fmt: skip
-    print(f"峰值内存（VmHWM / ru_maxrss）：网页服务 {server_peak:.0f} MiB，入库进程 {ingest['peak_rss_mib']:.0f} MiB，"
-          f"压测进程 {peak_rss_mib():.0f} MiB")  # fmt: skip
+    memory = "，".join(f"{name} {mib:.0f} MiB" for name, mib in peaks.items())
+    print(f"峰值内存（VmHWM / ru_maxrss）：{memory}，压测进程 {peak_rss_mib():.0f} MiB")
 
 
 def main() -> int:
@@ -363,6 +469,7 @@ def main() -> int:
     p.add_argument(
         "--max-seconds", type=float, default=1800.0, help="入库时间上限（秒），到时停止并报告实际条数"
     )
+    p.add_argument("--crawl", action="store_true", help="用真实抓取入库（本地网站的列表页与详情页）")
     p.add_argument("--batch", type=int, default=50, help="每批入库条数（抓取的入库子进程自动成批，最多 100）")
     p.add_argument("--pg", default="", help="PostgreSQL 地址（默认使用临时目录中的 SQLite）")
     p.add_argument("--port", type=int, default=8798)
@@ -370,9 +477,13 @@ def main() -> int:
     p.add_argument("--config", help=argparse.SUPPRESS)
     p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--site", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
         serve_main(args.config, args.port)
+        return 0
+    if args.site:
+        site_main(args.posts, args.port)
         return 0
     if args.ingest:
         ingest_main(args.config, args.posts, args.max_seconds, args.batch)

@@ -39,6 +39,7 @@ def _digest(
 
 
 _HEAD_KEY = "yuqing_audit_head"
+APPEND_LOCK = 4242001  # the advisory lock id of audit appends
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -47,6 +48,16 @@ def _forget_head(session: Session, transaction: SessionTransaction) -> None:
     # close inner transactions, which must not drop it.
     if transaction.parent is None:
         session.info.pop(_HEAD_KEY, None)
+
+
+def lock_chain(session: Session) -> None:
+    """Take the audit chain's append lock for the rest of the transaction (PostgreSQL; on SQLite
+    ``BEGIN IMMEDIATE`` already serialises writers). Two transactions reading the same last hash would fork
+    the chain. Every appender takes it before it locks rows: a transaction that locks rows first and then
+    needs it (a crawl's batch opening an incident after adding posts to others) takes it up front, or it
+    deadlocks with a grade change that holds the lock and waits for one of those rows."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK})"))
 
 
 def record(
@@ -65,10 +76,7 @@ def record(
         # would hold row locks (the incident being graded) while waiting here, and a crawl holding the audit
         # lock that then needs that incident row would deadlock with us (seen under load on PostgreSQL).
         with session.no_autoflush:
-            if session.get_bind().dialect.name == "postgresql":
-                # Serialise appenders: two transactions reading the same last hash would fork the chain.
-                session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-            # (SQLite: BEGIN IMMEDIATE already serialises writers.)
+            lock_chain(session)
             last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
         prev = last or GENESIS
     at = now.replace(microsecond=0)

@@ -1,4 +1,4 @@
-"""The dashboard's shared cache: expiry, invalidation by writes, one computation at a time."""
+"""The dashboard's shared cache: expiry, a user's own writes seen at once, one computation at a time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from tracker.web.cache import PageCache
 
 
-def test_expiry_and_invalidate() -> None:
+def test_expiry_and_own_writes() -> None:
     clock = [0.0]
     cache = PageCache(timer=lambda: clock[0])
     calls: list[int] = []
@@ -17,13 +17,18 @@ def test_expiry_and_invalidate() -> None:
         calls.append(1)
         return len(calls)
 
-    assert cache.get_or("k", 10, compute) == 1
+    assert cache.get_or("k", 10, compute, reader="duty") == 1
     clock[0] = 9.9
-    assert cache.get_or("k", 10, compute) == 1
+    assert cache.get_or("k", 10, compute, reader="duty") == 1
     clock[0] = 10.1
-    assert cache.get_or("k", 10, compute) == 2
-    cache.invalidate()
-    assert cache.get_or("k", 10, compute) == 3
+    assert cache.get_or("k", 10, compute, reader="duty") == 2
+    clock[0] = 11.0
+    cache.note_write("duty")  # duty confirms a grade
+    clock[0] = 11.5
+    assert cache.get_or("k", 10, compute, reader="reviewer") == 2  # others: within the time to live
+    assert cache.get_or("k", 10, compute, reader="duty") == 3  # the writer: afresh
+    assert cache.get_or("k", 10, compute, reader="reviewer") == 3  # and the fresh value is shared
+    assert cache.get_or("k", 10, compute, reader="duty") == 3
     assert cache.get_or("other", 10, compute) == 4
 
 
@@ -72,12 +77,26 @@ def test_stale_value_served_while_refreshing() -> None:
     assert cache.get_or("k", 100, lambda: "unexpected") == "new"
 
 
-def test_result_computed_before_a_write_is_not_kept() -> None:
-    cache = PageCache()
+def test_a_writer_never_gets_a_value_computed_before_their_write() -> None:
+    clock = [0.0]
+    cache = PageCache(timer=lambda: clock[0])
+    inside, release = threading.Event(), threading.Event()
 
-    def compute_then_write() -> str:
-        cache.invalidate()  # a write lands while the old figures are being computed
+    def slow_before_write() -> str:
+        inside.set()
+        release.wait(5)
         return "before-write"
 
-    assert cache.get_or("k", 10, compute_then_write) == "before-write"
-    assert cache.get_or("k", 10, lambda: "after-write") == "after-write"
+    other = threading.Thread(target=lambda: cache.get_or("k", 10, slow_before_write, reader="reviewer"))
+    other.start()
+    inside.wait(5)
+    clock[0] = 1.0
+    cache.note_write("duty")  # lands while the old figures are being computed
+    clock[0] = 2.0
+    # duty does not join the computation that began before the write, nor take its result
+    assert cache.get_or("k", 10, lambda: "after-write", reader="duty") == "after-write"
+    release.set()
+    other.join(5)
+    # the older result does not replace the newer one
+    assert cache.get_or("k", 10, lambda: "unexpected", reader="duty") == "after-write"
+    assert cache.get_or("k", 10, lambda: "unexpected", reader="reviewer") == "after-write"

@@ -80,8 +80,9 @@ def write(changes_data: bool = True) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
-    if changes_data:  # the dashboard shows the change at once (a login changes nothing it shows)
-        current_app.extensions["yuqing_cache"].invalidate()
+    writer = user()
+    if changes_data and writer is not None:  # the writer's next dashboard shows the change (a login: none)
+        current_app.extensions["yuqing_cache"].note_write(writer.id)
 
 
 def now() -> datetime:

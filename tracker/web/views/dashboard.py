@@ -17,7 +17,7 @@ from tracker.web.queries import dashboard, trend
 
 bp = Blueprint("dashboard", __name__)
 PER_PAGE = 50
-#: seconds the incident list and counts are shared between requests (writes through the web clear it)
+#: seconds the incident list and counts are shared between requests (a user's own writes show at once)
 DASHBOARD_TTL = 10.0
 TREND_TTL = 60.0
 
@@ -36,6 +36,7 @@ def index() -> str:
         ("dashboard", scope, page),
         DASHBOARD_TTL,
         lambda: dashboard(db(), visible_incidents(u), page, PER_PAGE),
+        reader=u.id,
     )
     start_day = to_beijing(t).date() - timedelta(days=6)
     chart = cache.get_or(("trend", scope, start_day), TREND_TTL, lambda: trend(db(), t, scope))

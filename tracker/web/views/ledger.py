@@ -97,12 +97,13 @@ def index() -> ResponseReturnValue:
     try:
         filters, label = _filters(u)
         number = _page_number()
-        # Shared for a few seconds like the dashboard (writes through the web clear it): reviewers and
+        # Shared for a few seconds like the dashboard (a user's own writes show at once): reviewers and
         # duty staff reload the same period; the downloads below always read afresh.
         page = page_cache().get_or(
             ("ledger", filters, number),
             LEDGER_TTL,
             lambda: ledger_page(db(), filters, PAGE_ROWS, (number - 1) * PAGE_ROWS),
+            reader=u.id,
         )
     except UserError as exc:
         today = to_beijing(now()).date()
