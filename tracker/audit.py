@@ -38,26 +38,8 @@ def _digest(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-_HEAD_KEY = "yuqing_audit_head"
-APPEND_LOCK = 4242001  # the advisory lock id of audit appends
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_head(session: Session, transaction: SessionTransaction) -> None:
-    # The cached head is only valid inside the transaction that holds the append lock; flushes open and
-    # close inner transactions, which must not drop it.
-    if transaction.parent is None:
-        session.info.pop(_HEAD_KEY, None)
-
-
-def lock_chain(session: Session) -> None:
-    """Take the audit chain's append lock for the rest of the transaction (PostgreSQL; on SQLite
-    ``BEGIN IMMEDIATE`` already serialises writers). Two transactions reading the same last hash would fork
-    the chain. Every appender takes it before it locks rows: a transaction that locks rows first and then
-    needs it (a crawl's batch opening an incident after adding posts to others) takes it up front, or it
-    deadlocks with a grade change that holds the lock and waits for one of those rows."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK})"))
+_PENDING = "yuqing_audit_pending"
+APPEND_LOCK = 4242001  # the advisory lock id of audit appends (PostgreSQL)
 
 
 def record(
@@ -68,33 +50,52 @@ def record(
     entity_id: int | None,
     payload: dict[str, Any],
     now: datetime,
-) -> AuditEvent:
-    """Append one event in the caller's transaction (so the change and its audit row commit together)."""
-    prev = session.info.get(_HEAD_KEY)
-    if prev is None:
-        # no_autoflush: take the lock *before* this transaction's pending changes are written. Flushing first
-        # would hold row locks (the incident being graded) while waiting here, and a crawl holding the audit
-        # lock that then needs that incident row would deadlock with us (seen under load on PostgreSQL).
-        with session.no_autoflush:
-            lock_chain(session)
-            last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-        prev = last or GENESIS
+) -> None:
+    """Append one event to the caller's transaction: chained and written when it commits, so the change
+    and its audit row commit together or not at all."""
     at = now.replace(microsecond=0)
     clean = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
-    digest = _digest(prev, at, actor, action, entity, entity_id, clean)
-    event_row = AuditEvent(
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        payload=clean,
-        prev_hash=prev,
-        hash=digest,
-    )
-    session.add(event_row)
-    session.info[_HEAD_KEY] = digest  # later appends in this transaction chain onto it without a query
-    return event_row
+    session.info.setdefault(_PENDING, []).append((at, actor, action, entity, entity_id, clean))
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    """Chain this transaction's events onto the last one and write them, as the very last thing before
+    the commit. Two transactions reading the same last hash would fork the chain, so appends are
+    serialised (PostgreSQL: an advisory lock; SQLite: ``BEGIN IMMEDIATE`` already serialises writers).
+
+    The lock is taken after everything else of the transaction is written, so it is held for a few
+    milliseconds, and whoever holds it waits for no row lock: a crawl's batch holding incident rows and a
+    grade change can no longer deadlock over it (they did under load), nor queue behind each other. It
+    must stay the last before_commit hook (tracker.notify registers its own with ``insert=True``)."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()  # every row lock this transaction needs, before the append lock
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK})"))
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    for at, actor, action, entity, entity_id, payload in pending:
+        digest = _digest(prev, at, actor, action, entity, entity_id, payload)
+        session.add(
+            AuditEvent(
+                at=at,
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                payload=payload,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back (or committed: already written and popped)
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)

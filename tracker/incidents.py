@@ -69,7 +69,9 @@ def _lock(session: Session, incident: Incident) -> None:
         return
     locked: set[int] = session.info.setdefault(_LOCKED, set())
     if incident.id not in locked:
-        session.refresh(incident, with_for_update=True)
+        # FOR NO KEY UPDATE: a response, alert or grade change referring to the incident (a foreign key
+        # check) need not wait for the crawl's batch; a change to the incident row itself does.
+        session.refresh(incident, with_for_update={"key_share": True})
         locked.add(incident.id)
 
 

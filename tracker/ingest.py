@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from tracker.app import App, load_app
-from tracker.audit import lock_chain
 from tracker.catalog import source_dict_from_settings, sync_catalog
 from tracker.clock import ensure_utc
 from tracker.db import is_retryable, transaction
@@ -255,10 +254,6 @@ def _store_together(app: App, batch: list[dict[str, Any]]) -> list[IngestResult]
     results: list[IngestResult] = []
     with transaction(app.sessions) as session:
         stored = _stored(session, batch)  # again under the write lock: another crawl may have stored some
-        if any(not _is_stored(i, stored) or i.get("reply_text") for i in batch):
-            # Posts lock incident rows and may open an incident (an audit event) after that: the audit
-            # lock first, as every other appender takes it (PostgreSQL; see tracker.audit.lock_chain).
-            lock_chain(session)
         sources = _sources(session, batch)
         regrade: dict[int, Incident] = {}
         added: Counter[int] = Counter()

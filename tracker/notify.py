@@ -88,7 +88,8 @@ def queue(
 _PENDING_KEY = "yuqing_outbox_rows"
 
 
-@event.listens_for(Session, "before_commit")
+# insert=True: before the audit chain's hook (tracker.audit), which must be the last write of a transaction
+@event.listens_for(Session, "before_commit", insert=True)
 def _write_pending_alerts(session: Session) -> None:
     """Write the alerts queued in this transaction just before it commits: with the state change that
     caused them (or not at all), in one statement however many a sweep queued. The unique dedupe key

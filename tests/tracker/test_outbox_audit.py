@@ -6,18 +6,19 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from tests.conftest import T0
 from tests.tracker.helpers import food_story
 from tracker.app import App
-from tracker.audit import verify
+from tracker.audit import record, verify
 from tracker.clock import FrozenClock
 from tracker.db import transaction
-from tracker.models import AlertOutbox, AuditEvent
+from tracker.models import AlertOutbox, AuditEvent, Incident
 from tracker.outbox import backoff, deliver_due
 from tracker.sweep import run
 
@@ -134,3 +135,42 @@ def test_deleting_the_newest_rows_is_caught_by_the_anchor(app: App) -> None:
         assert verify(session) == []  # the chain alone cannot see a truncated tail
         problems = verify(session, read_anchors(anchor_file))
     assert [p.event_id for p in problems] == [last]
+
+
+def test_concurrent_appenders_keep_one_chain_and_never_deadlock(app: App) -> None:
+    """A crawl's batch locks an incident row and then appends an audit event; a grade change appends its
+    event and then changes the same row. With the append lock taken when the event is recorded, they
+    deadlocked on PostgreSQL under load; taken last, at commit, nobody holds it while waiting for a row:
+    every transaction commits and the chain stays one chain."""
+    (incident_id,) = {r.incident_id for r in food_story(T0, 1)}
+    assert incident_id is not None
+    errors: list[str] = []
+
+    def writer(k: int) -> None:
+        for n in range(15):
+            try:
+                with transaction(app.sessions) as session:
+                    if k % 2:  # the batch: row first
+                        incident = session.get(Incident, incident_id, with_for_update={"key_share": True})
+                        assert incident is not None
+                        incident.heat += 1
+                        session.flush()
+                        record(session, f"写入者{k}", "test.touch", "incident", incident_id, {"n": n}, T0)
+                    else:  # the grade change: event first, row written at commit
+                        record(session, f"写入者{k}", "test.touch", "incident", incident_id, {"n": n}, T0)
+                        incident = session.get(Incident, incident_id)
+                        assert incident is not None
+                        incident.heat = float(n)
+            except Exception as exc:  # every failure counts: the target is none
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    with transaction(app.sessions) as session:
+        assert verify(session) == []
+        touched = session.scalar(select(func.count()).where(AuditEvent.action == "test.touch"))
+        assert touched == 4 * 15
