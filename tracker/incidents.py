@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import CompoundSelect, and_, bindparam, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from analysis.normalize import normalize
@@ -91,21 +92,28 @@ def _resolve(session: Session, incident_id: int) -> Incident | None:
     return incident
 
 
+#: candidates read per band: a repost storm puts thousands of identical posts in one band, and reading them
+#: all for every new repost made storing slower the longer the storm went on
+PER_BAND = 50
+
+
 # Statements built once (bound parameters): building SQL expressions cost more than running them.
-_SAME_BAND = (
-    select(Post.simhash, Post.incident_id)
-    .where(
-        or_(
-            Post.band0 == bindparam("b0"),
-            Post.band1 == bindparam("b1"),
-            Post.band2 == bindparam("b2"),
-            Post.band3 == bindparam("b3"),
-        ),
-        Post.fetched_at >= bindparam("since"),
-        Post.incident_id.is_not(None),
-    )
-    .limit(200)
-)
+def _band_candidates() -> CompoundSelect[Any]:
+    # One index scan per band, each stopping after PER_BAND rows (an OR of the four bands is a bitmap
+    # scan that reads every match before its LIMIT applies).
+    parts = [
+        select(Post.simhash, Post.incident_id)
+        .where(
+            band == bindparam(f"b{i}"), Post.fetched_at >= bindparam("since"), Post.incident_id.is_not(None)
+        )
+        .limit(PER_BAND)
+        .subquery()
+        for i, band in enumerate((Post.band0, Post.band1, Post.band2, Post.band3))
+    ]
+    return union_all(*(select(p.c.simhash, p.c.incident_id) for p in parts))
+
+
+_SAME_BAND = _band_candidates()
 _OPEN_OF_CATEGORY = (
     select(Incident.id, Incident.topics)
     .where(
