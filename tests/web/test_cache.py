@@ -5,7 +5,12 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+from flask import g
+
+from tests.web.conftest import Env
 from tracker.web.cache import PageCache
+from tracker.web.context import db, write
 
 
 def test_expiry_and_own_writes() -> None:
@@ -100,3 +105,16 @@ def test_a_writer_never_gets_a_value_computed_before_their_write() -> None:
     # the older result does not replace the newer one
     assert cache.get_or("k", 10, lambda: "unexpected", reader="duty") == "after-write"
     assert cache.get_or("k", 10, lambda: "unexpected", reader="reviewer") == "after-write"
+
+
+def test_page_views_read_without_the_write_lock(env: Env) -> None:
+    """GET requests get a read-only (deferred) session, so on SQLite a page view never queues behind a
+    crawl's batch for the write lock; a write from a GET is refused as the programming error it is."""
+    with env.flask.test_request_context("/", method="GET"):
+        db()
+        assert g.db_read_only
+        with pytest.raises(RuntimeError, match="GET 请求不能写入数据库"), write():
+            pass
+    with env.flask.test_request_context("/", method="POST"):
+        db()
+        assert not g.db_read_only

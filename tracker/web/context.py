@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, request, session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -60,9 +60,15 @@ def yq() -> App:
 
 
 def db() -> Session:
-    """One database session per request, closed (and rolled back if unfinished) at teardown."""
+    """One database session per request, closed (and rolled back if unfinished) at teardown.
+
+    GET and HEAD read only: their session starts a deferred transaction, so on SQLite a page view takes no
+    write lock and does not queue behind a crawl's batch (every other session takes the lock up front).
+    """
     if "db" not in g:
-        g.db = yq().sessions()
+        reading = request.method in ("GET", "HEAD")
+        g.db = (yq().read_sessions if reading else yq().sessions)()
+        g.db_read_only = reading
     return cast(Session, g.db)
 
 
@@ -74,6 +80,8 @@ def write(changes_data: bool = True) -> Iterator[Session]:
     write lock up front (tracker.db), so a second session in the same request would wait for the first.
     """
     session = db()
+    if g.get("db_read_only"):
+        raise RuntimeError("GET 请求不能写入数据库")  # a programming error: writes come with POST
     try:
         yield session
         session.commit()
