@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -123,18 +122,7 @@ CONFIG = """
 [database]
 url = "sqlite:///{db}"
 
-[[sources]]
-name = "{source}"
-kind = "listing"
-url = "{url}/list/1.html"
-item_links = "ul.list li a.t"
-next_page = "div.pager a.next"
-max_pages = {lists}
-title = "h1.title::text"
-text = "div.content"
-time = "span.time::text"
-author = "span.author::text"
-
+{site_source}
 [[topics]]
 name = "校园食品安全"
 query = "(食堂 OR 学校) AND (腹泻 OR 呕吐 OR 异味)"
@@ -171,6 +159,7 @@ def crawl_command(args: argparse.Namespace, tmp: Path) -> list[str]:
 def run(args: argparse.Namespace, tmp: Path, site: Any) -> tuple[float, dict[str, float], int]:
     from sqlalchemy import func, select
 
+    from bench.crawl_site import LISTING_SOURCE, crawl_env
     from tracker.app import load_app
     from tracker.catalog import sync_catalog
     from tracker.db import transaction
@@ -180,20 +169,13 @@ def run(args: argparse.Namespace, tmp: Path, site: Any) -> tuple[float, dict[str
     lists = (args.pages + args.per_list - 1) // args.per_list
     config = tmp / "yuqing.toml"
     db = tmp / "bench.db"
-    config.write_text(CONFIG.format(db=db, source=SOURCE, url=site.url, lists=lists), encoding="utf-8")
+    source = LISTING_SOURCE.format(name=SOURCE, url=site.url, lists=lists)
+    config.write_text(CONFIG.format(db=db, site_source=source), encoding="utf-8")
     app = load_app(str(config))
     upgrade(app.engine)
     with transaction(app.sessions) as session:
         sync_catalog(session, app.settings)
-    env = dict(
-        os.environ,
-        YUQING_CONFIG=str(config),
-        SCRAPY_SETTINGS_MODULE="crawlers.settings",
-        YUQING_SCRAPY_OBEY_ROBOTS="false",
-        YUQING_SCRAPY_AUTOTHROTTLE="false",
-        YUQING_SCRAPY_HTTPCACHE="false",
-        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    )
+    env = crawl_env(config)
     t0 = time.monotonic()
     done = subprocess.run(crawl_command(args, tmp), cwd=ROOT, env=env, check=False)
     wall = time.monotonic() - t0
@@ -220,23 +202,22 @@ def report(args: argparse.Namespace, wall: float, stats: dict[str, float], store
         f"抓取阶段（引擎开始到结束）：{crawl_s:.1f} 秒，{stored / crawl_s:.0f} 页/秒；进程启动 {wall - crawl_s:.1f} 秒"
     )
     print("抓取进程（Scrapy 反应器线程）：")
-    measured = 0.0
-    for key, label in STAGES.items():
-        seconds = float(stats.get(f"bench/{key}", 0.0))
-        measured += seconds
-        print(f"  {label:<14} {seconds:6.1f} 秒  {100 * seconds / crawl_s:5.1f}%")
-    other = max(0.0, crawl_s - measured)
-    print(f"  {'其他（下载、引擎、日志、空闲）':<14} {other:6.1f} 秒  {100 * other / crawl_s:5.1f}%")
+    _stages(
+        {label: stats.get(f"bench/{key}", 0.0) for key, label in STAGES.items()},
+        crawl_s,
+        "其他（下载、引擎、日志、空闲）",
+    )
     print("入库子进程（与抓取并行，占抓取阶段时间的比例）：")
-    busy = 0.0
-    for key, label in WORKER_STAGES.items():
-        seconds = float(stats.get(f"yuqing/{key}_seconds", 0.0))
-        busy += seconds
-        print(f"  {label:<14} {seconds:6.1f} 秒  {100 * seconds / crawl_s:5.1f}%")
-    idle = max(0.0, crawl_s - busy)
-    print(f"  {'空闲（等待抓取）':<14} {idle:6.1f} 秒  {100 * idle / crawl_s:5.1f}%")
+    worker = {label: stats.get(f"yuqing/{key}_seconds", 0.0) for key, label in WORKER_STAGES.items()}
+    _stages(worker, crawl_s, "空闲（等待抓取）")
     verdict = "达到" if stored / wall >= TARGET_PAGES_PER_S else "未达到"
     print(f"目标 ≥ {TARGET_PAGES_PER_S:.0f} 页/秒（端到端）：{verdict}")
+
+
+def _stages(seconds: dict[str, float], total: float, rest: str) -> None:
+    """One line per stage with its share of ``total``, and a last line for the time no stage took."""
+    for label, value in [*seconds.items(), (rest, max(0.0, total - sum(seconds.values())))]:
+        print(f"  {label:<14} {float(value):6.1f} 秒  {100 * float(value) / total:5.1f}%")
 
 
 def print_profile(path: Path, top: int = 25) -> None:

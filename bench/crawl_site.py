@@ -3,10 +3,43 @@ detail pages, rendered once into memory and served on 127.0.0.1 (HTTP/1.1 keep-a
 
 from __future__ import annotations
 
+import os
 import random
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from threading import Thread
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+#: a ``listing`` source for this site (the selectors match the markup below)
+LISTING_SOURCE = """
+[[sources]]
+name = "{name}"
+kind = "listing"
+url = "{url}/list/1.html"
+item_links = "ul.list li a.t"
+next_page = "div.pager a.next"
+max_pages = {lists}
+title = "h1.title::text"
+text = "div.content"
+time = "span.time::text"
+author = "span.author::text"
+"""
+
+
+def crawl_env(config: Path) -> dict[str, str]:
+    """The product's crawl environment (as tracker/crawl_runner.py sets it) with politeness off for the
+    local site: robots.txt, AutoThrottle and the HTTP cache."""
+    return {
+        **os.environ,
+        "YUQING_CONFIG": str(config),
+        "SCRAPY_SETTINGS_MODULE": "crawlers.settings",
+        "YUQING_SCRAPY_OBEY_ROBOTS": "false",
+        "YUQING_SCRAPY_AUTOTHROTTLE": "false",
+        "YUQING_SCRAPY_HTTPCACHE": "false",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+
 
 PLACES = ["临江市", "江城区", "东湖街道", "城南新区", "青石镇", "河西社区", "高新区", "老城区"]
 SPOTS = ["滨江路", "人民路口", "实验小学", "第三中学", "人民医院", "长途汽车站", "幸福里小区", "工业园"]

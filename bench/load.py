@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests
 
+from bench.crawl_site import LISTING_SOURCE, crawl_env
 from tracker.app import App, load_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,20 +184,8 @@ def serve_main(config: str, port: int) -> None:
     serve(create_app(load_app(config), environ={}), host="127.0.0.1", port=port, threads=8, _quiet=True)
 
 
-SITE_SOURCE = """
-[[sources]]
-name = "本地网站"
-kind = "listing"
-url = "http://127.0.0.1:{site_port}/list/1.html"
-item_links = "ul.list li a.t"
-next_page = "div.pager a.next"
-max_pages = {lists}
-title = "h1.title::text"
-text = "div.content"
-time = "span.time::text"
-author = "span.author::text"
-"""
 PER_LIST = 20
+SITE = "本地网站"  # the crawled source of --crawl
 
 
 def prepare(folder: Path, url: str, port: int, site_port: int = 0, pages: int = 0) -> Path:
@@ -207,7 +196,8 @@ def prepare(folder: Path, url: str, port: int, site_port: int = 0, pages: int = 
 
     config = folder / "yuqing.toml"
     lists = (pages + PER_LIST - 1) // PER_LIST
-    site = SITE_SOURCE.format(site_port=site_port, lists=lists) if site_port else ""
+    site_url = f"http://127.0.0.1:{site_port}"
+    site = LISTING_SOURCE.format(name=SITE, url=site_url, lists=lists) if site_port else ""
     config.write_text(CONFIG.format(url=url, port=port, site_source=site), encoding="utf-8")
     app = load_app(str(config))
     upgrade(app.engine)
@@ -330,7 +320,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     t0 = time.monotonic()
     if args.crawl:
-        ingest = subprocess.Popen(crawl_command(folder), cwd=ROOT, env={**env, **crawl_env(config)})
+        ingest = subprocess.Popen(crawl_command(folder), cwd=ROOT, env={**crawl_env(config), **env})
     else:
         ingest = subprocess.Popen([*me, "--ingest", "--posts", str(args.posts), "--max-seconds", str(args.max_seconds),
                                    "--batch", str(args.batch)], env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
@@ -378,16 +368,8 @@ def site_main(posts: int, port: int) -> None:
 def crawl_command(folder: Path) -> list[str]:
     settings = {"CONCURRENT_REQUESTS": "16", "CONCURRENT_REQUESTS_PER_DOMAIN": "16", "DOWNLOAD_DELAY": "0",
                 "LOG_FILE": str(folder / "crawl.log")}  # fmt: skip
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "listing", "-a", "source=本地网站"]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "listing", "-a", f"source={SITE}"]
     return cmd + [a for k, v in settings.items() for a in ("-s", f"{k}={v}")]
-
-
-def crawl_env(config: Path) -> dict[str, str]:
-    """The product's crawl environment with politeness off for the local site (as bench/crawl.py)."""
-    return {"YUQING_CONFIG": str(config), "SCRAPY_SETTINGS_MODULE": "crawlers.settings",
-            "YUQING_SCRAPY_OBEY_ROBOTS": "false", "YUQING_SCRAPY_AUTOTHROTTLE": "false",
-            "YUQING_SCRAPY_HTTPCACHE": "false",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
 
 
 def _peaks(peaks: dict[str, float], server: int, crawl: int | None) -> None:
@@ -413,7 +395,7 @@ def _crawl_result(app: App, seconds: float, peaks: dict[str, float]) -> dict[str
 
     with transaction(app.sessions) as session:
         stored = int(session.scalar(select(func.count()).select_from(Post)) or 0)
-        source = session.scalar(select(Source).where(Source.name == "本地网站"))
+        source = session.scalar(select(Source).where(Source.name == SITE))
         counts = dict(source.last_counts or {}) if source else {}
         error = (source.last_error or "") if source and source.last_error_at else ""
     failed = int(counts.get("failed", 0))
